@@ -1,0 +1,52 @@
+/**
+ * Times cross the API as ISO 8601 text and live in the store as integer milliseconds since
+ * the epoch (UTC), which both SQLite and PostgreSQL index and bucket with the same arithmetic.
+ */
+
+// Date + time with optional fraction and an optional offset; no offset means UTC (SPEC: Client API faces).
+const ISO_DATETIME =
+  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|z|[+-]\d{2}:?\d{2})?$/;
+
+/** Parses an ISO 8601 date-time; returns epoch ms, or null when the text is not a valid instant. */
+export function parseIsoTime(text: string): number | null {
+  const m = ISO_DATETIME.exec(text.trim());
+  if (!m) return null;
+  const [, y, mo, d, h, mi, s = '0', frac = '', zone] = m;
+  const year = Number(y);
+  const month = Number(mo);
+  const day = Number(d);
+  const hour = Number(h);
+  const minute = Number(mi);
+  const second = Number(s);
+  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return null;
+  const millis = frac ? Number(frac.slice(0, 3).padEnd(3, '0')) : 0;
+  const utc = Date.UTC(year, month - 1, day, hour, minute, second, millis);
+  // Date.UTC rolls 2023-02-30 over to March: reject days that do not exist in the month.
+  if (new Date(utc).getUTCDate() !== day) return null;
+  let offsetMinutes = 0;
+  if (zone && zone !== 'Z' && zone !== 'z') {
+    const sign = zone.startsWith('-') ? -1 : 1;
+    const digits = zone.slice(1).replace(':', '');
+    const oh = Number(digits.slice(0, 2));
+    const om = Number(digits.slice(2, 4));
+    if (oh > 23 || om > 59) return null;
+    offsetMinutes = sign * (oh * 60 + om);
+  }
+  return utc - offsetMinutes * 60_000;
+}
+
+/** `YYYY-MM-DDTHH:MM:SS.sssZ` */
+export function formatIsoMillis(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/** `YYYY-MM-DDTHH:MM:SSZ`, the second-precision form the FlowCommand document uses. */
+export function formatIsoSeconds(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+export interface Clock {
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };

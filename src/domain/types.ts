@@ -1,0 +1,115 @@
+/** Domain records as services and API faces see them. Times are epoch milliseconds (UTC). */
+
+export type Role = 'admin' | 'user';
+
+export interface Customer {
+  id: number;
+  name: string;
+  createdAt: number;
+}
+
+export interface Facility {
+  id: number;
+  customerId: number;
+  name: string;
+  address: string | null;
+  latitude: number | null;
+  longitude: number | null;
+  timeZone: string;
+  createdAt: number;
+}
+
+/** The model name that makes a controller a FlowCommand flow sensor. */
+export const FLOW_SENSOR_MODEL = 'flow_sensor';
+
+export interface Controller {
+  id: number;
+  customerId: number;
+  facilityId: number;
+  serialNumber: string;
+  model: string;
+  name: string;
+  /** Flow sensors may sit away from their facility's coordinates. */
+  latitude: number | null;
+  longitude: number | null;
+  /** Flow sensors only: inches. */
+  pipeDiameter: number | null;
+  activatedAt: number | null;
+  /** Free-text label (FlowCommand `tag`). */
+  tag: string | null;
+  /** When the server last accepted data from this controller. */
+  lastSeenAt: number | null;
+  createdAt: number;
+}
+
+export interface Process {
+  id: number;
+  customerId: number;
+  controllerId: number;
+  name: string;
+  createdAt: number;
+}
+
+export type ChannelKind = 'input' | 'output';
+
+export interface Channel {
+  id: number;
+  customerId: number;
+  controllerId: number;
+  /** Null until someone assigns it: data for such channels is not stored (seed 000). */
+  processId: number | null;
+  /** The controller's own name for the channel, e.g. `S11` or `R1`; devices send readings by it. */
+  number: string;
+  name: string;
+  kind: ChannelKind;
+  /** What it measures or drives: conductivity, ph, orp, temperature, flowrate, relay, … */
+  type: string;
+  unit: string | null;
+  latestValue: number | null;
+  latestTime: number | null;
+  createdAt: number;
+}
+
+export interface Reading {
+  id: number;
+  channelId: number;
+  time: number;
+  value: number;
+}
+
+export type AlarmSeverity = 'info' | 'warning' | 'critical';
+
+export interface Alarm {
+  id: number;
+  customerId: number;
+  controllerId: number;
+  channelId: number | null;
+  /** `fluent-alarm` for alarms Flowline raises itself, otherwise the controller's alarm type. */
+  type: string;
+  /** Integer alarm code, as the controller (or Flowline) numbers it. */
+  code: number;
+  severity: AlarmSeverity;
+  message: string;
+  raisedAt: number;
+  clearedAt: number | null;
+  acknowledgedAt: number | null;
+}
+
+export interface User {
+  id: number;
+  /** Null for platform operators, who belong to no customer. */
+  customerId: number | null;
+  email: string;
+  name: string;
+  role: Role;
+  hasApiToken: boolean;
+  apiTokenCreatedAt: number | null;
+  apiTermsAcceptedAt: number | null;
+  createdAt: number;
+}
+
+/** A user record with the secrets needed to authenticate it; never leaves the auth service. */
+export interface UserCredentials extends User {
+  passwordHash: string;
+  apiTokenHash: string | null;
+}

@@ -1,0 +1,535 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { ERRORS } from '../errors.js';
+import { canSeeCustomer, type Scope } from '../domain/scope.js';
+import type { Alarm, Reading } from '../domain/types.js';
+import type { StoreDialect } from './dialects/dialect.js';
+import { latestMigrationName, migrateToLatest } from './migrations/index.js';
+import { toAlarm, toChannel, toController, toCustomer, toFacility, toProcess, toReading, toUser, toUserCredentials } from './mappers.js';
+import type { Database } from './schema.js';
+import type {
+  AlarmQuery,
+  IngestAlarmEvent,
+  IngestBatch,
+  IngestOutcome,
+  IngestReading,
+  NewChannel,
+  NewController,
+  NewFacility,
+  NewProcess,
+  NewUser,
+  ReadingQuery,
+  Store,
+} from './store.js';
+
+type Executor = Kysely<Database> | Transaction<Database>;
+
+/** The store over any Kysely dialect; what differs between engines lives in `dialects/`. */
+export class KyselyStore implements Store {
+  readonly #db: Kysely<Database>;
+  readonly #dialect: StoreDialect;
+  readonly #now: () => number;
+
+  constructor(db: Kysely<Database>, dialect: StoreDialect, now: () => number = Date.now) {
+    this.#db = db;
+    this.#dialect = dialect;
+    this.#now = now;
+  }
+
+  get dialect() {
+    return this.#dialect.name;
+  }
+
+  /** For the few callers (tests, benchmarks) that need raw SQL; never used by routes. */
+  get kysely(): Kysely<Database> {
+    return this.#db;
+  }
+
+  async migrate(): Promise<string[]> {
+    const result = await migrateToLatest(this.#db as Kysely<unknown>, this.#dialect);
+    return (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  }
+
+  async currentMigration(): Promise<string | null> {
+    try {
+      const row = await sql<{ name: string }>`select name from flowline_migrations order by name desc limit 1`.execute(this.#db);
+      return row.rows[0]?.name ?? null;
+    } catch {
+      return null;
+    }
+  }
+
+  latestMigration(): string {
+    return latestMigrationName(this.#dialect);
+  }
+
+  ping(): Promise<void> {
+    return this.#dialect.ping(this.#db as Kysely<unknown>);
+  }
+
+  close(): Promise<void> {
+    return this.#db.destroy();
+  }
+
+  // --- customers -------------------------------------------------------------------------
+
+  async createCustomer(scope: Scope, name: string) {
+    if (scope.customerId !== null) throw ERRORS.forbidden('Only platform operators create customers.');
+    const row = await this.#db
+      .insertInto('customers')
+      .values({ name, created_at: this.#now() })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toCustomer(row);
+  }
+
+  async listCustomers(scope: Scope) {
+    const rows = await this.#db
+      .selectFrom('customers')
+      .selectAll()
+      .$if(scope.customerId !== null, (q) => q.where('id', '=', scope.customerId!))
+      .orderBy('id')
+      .execute();
+    return rows.map(toCustomer);
+  }
+
+  async getCustomer(scope: Scope, id: number) {
+    if (!canSeeCustomer(scope, id)) return null;
+    const row = await this.#db.selectFrom('customers').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toCustomer(row) : null;
+  }
+
+  async findCustomerByName(scope: Scope, name: string) {
+    const row = await this.#db
+      .selectFrom('customers')
+      .selectAll()
+      .where('name', '=', name)
+      .$if(scope.customerId !== null, (q) => q.where('id', '=', scope.customerId!))
+      .orderBy('id')
+      .executeTakeFirst();
+    return row ? toCustomer(row) : null;
+  }
+
+  // --- facilities ------------------------------------------------------------------------
+
+  async createFacility(scope: Scope, input: NewFacility) {
+    if (!(await this.getCustomer(scope, input.customerId))) throw ERRORS.notFound('Customer');
+    const row = await this.#db
+      .insertInto('facilities')
+      .values({
+        customer_id: input.customerId,
+        name: input.name,
+        address: input.address ?? null,
+        latitude: input.latitude ?? null,
+        longitude: input.longitude ?? null,
+        time_zone: input.timeZone ?? 'UTC',
+        created_at: this.#now(),
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toFacility(row);
+  }
+
+  async listFacilities(scope: Scope) {
+    const rows = await this.#db
+      .selectFrom('facilities')
+      .selectAll()
+      .$if(scope.customerId !== null, (q) => q.where('customer_id', '=', scope.customerId!))
+      .orderBy('id')
+      .execute();
+    return rows.map(toFacility);
+  }
+
+  async getFacility(scope: Scope, id: number) {
+    const row = await this.#db
+      .selectFrom('facilities')
+      .selectAll()
+      .where('id', '=', id)
+      .$if(scope.customerId !== null, (q) => q.where('customer_id', '=', scope.customerId!))
+      .executeTakeFirst();
+    return row ? toFacility(row) : null;
+  }
+
+  // --- controllers -----------------------------------------------------------------------
+
+  async createController(scope: Scope, input: NewController) {
+    const facility = await this.getFacility(scope, input.facilityId);
+    if (!facility) throw ERRORS.notFound('Facility');
+    const taken = await this.#db.selectFrom('controllers').select('id').where('serial_number', '=', input.serialNumber).executeTakeFirst();
+    if (taken) throw ERRORS.conflict(`A controller with serial number ${input.serialNumber} is already registered.`);
+    const row = await this.#db
+      .insertInto('controllers')
+      .values({
+        customer_id: facility.customerId,
+        facility_id: facility.id,
+        serial_number: input.serialNumber,
+        model: input.model,
+        name: input.name,
+        latitude: input.latitude ?? null,
+        longitude: input.longitude ?? null,
+        pipe_diameter: input.pipeDiameter ?? null,
+        activated_at: input.activatedAt ?? null,
+        tag: input.tag ?? null,
+        ingest_key_hash: input.ingestKeyHash ?? null,
+        last_seen_at: null,
+        created_at: this.#now(),
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toController(row);
+  }
+
+  async listControllers(scope: Scope, filter: { model?: string; facilityId?: number } = {}) {
+    const rows = await this.#db
+      .selectFrom('controllers')
+      .selectAll()
+      .$if(scope.customerId !== null, (q) => q.where('customer_id', '=', scope.customerId!))
+      .$if(filter.model !== undefined, (q) => q.where('model', '=', filter.model!))
+      .$if(filter.facilityId !== undefined, (q) => q.where('facility_id', '=', filter.facilityId!))
+      .orderBy('id')
+      .execute();
+    return rows.map(toController);
+  }
+
+  async getController(scope: Scope, id: number) {
+    const row = await this.#db
+      .selectFrom('controllers')
+      .selectAll()
+      .where('id', '=', id)
+      .$if(scope.customerId !== null, (q) => q.where('customer_id', '=', scope.customerId!))
+      .executeTakeFirst();
+    return row ? toController(row) : null;
+  }
+
+  async getControllerBySerial(scope: Scope, serialNumber: string) {
+    const row = await this.#db
+      .selectFrom('controllers')
+      .selectAll()
+      .where('serial_number', '=', serialNumber)
+      .$if(scope.customerId !== null, (q) => q.where('customer_id', '=', scope.customerId!))
+      .executeTakeFirst();
+    return row ? toController(row) : null;
+  }
+
+  async setControllerIngestKey(scope: Scope, id: number, ingestKeyHash: string) {
+    const result = await this.#db
+      .updateTable('controllers')
+      .set({ ingest_key_hash: ingestKeyHash })
+      .where('id', '=', id)
+      .$if(scope.customerId !== null, (q) => q.where('customer_id', '=', scope.customerId!))
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 0) throw ERRORS.notFound('Controller');
+  }
+
+  async findControllerByIngestKeyHash(ingestKeyHash: string) {
+    const row = await this.#db.selectFrom('controllers').selectAll().where('ingest_key_hash', '=', ingestKeyHash).executeTakeFirst();
+    return row ? toController(row) : null;
+  }
+
+  // --- processes and channels ------------------------------------------------------------
+
+  async createProcess(scope: Scope, input: NewProcess) {
+    const controller = await this.getController(scope, input.controllerId);
+    if (!controller) throw ERRORS.notFound('Controller');
+    const row = await this.#db
+      .insertInto('processes')
+      .values({ customer_id: controller.customerId, controller_id: controller.id, name: input.name, created_at: this.#now() })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toProcess(row);
+  }
+
+  async listProcesses(scope: Scope, filter: { controllerId?: number } = {}) {
+    const rows = await this.#db
+      .selectFrom('processes')
+      .selectAll()
+      .$if(scope.customerId !== null, (q) => q.where('customer_id', '=', scope.customerId!))
+      .$if(filter.controllerId !== undefined, (q) => q.where('controller_id', '=', filter.controllerId!))
+      .orderBy('id')
+      .execute();
+    return rows.map(toProcess);
+  }
+
+  async createChannel(scope: Scope, input: NewChannel) {
+    const controller = await this.getController(scope, input.controllerId);
+    if (!controller) throw ERRORS.notFound('Controller');
+    if (input.processId != null) {
+      const process = await this.#db
+        .selectFrom('processes')
+        .select('controller_id')
+        .where('id', '=', input.processId)
+        .executeTakeFirst();
+      if (!process || process.controller_id !== controller.id) throw ERRORS.unprocessable('The process belongs to another controller.');
+    }
+    const taken = await this.#db
+      .selectFrom('channels')
+      .select('id')
+      .where('controller_id', '=', controller.id)
+      .where('number', '=', input.number)
+      .executeTakeFirst();
+    if (taken) throw ERRORS.conflict(`Controller ${controller.serialNumber} already has a channel ${input.number}.`);
+    const row = await this.#db
+      .insertInto('channels')
+      .values({
+        customer_id: controller.customerId,
+        controller_id: controller.id,
+        process_id: input.processId ?? null,
+        number: input.number,
+        name: input.name,
+        kind: input.kind,
+        type: input.type,
+        unit: input.unit ?? null,
+        latest_value: null,
+        latest_time: null,
+        created_at: this.#now(),
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toChannel(row);
+  }
+
+  async listChannels(scope: Scope, filter: { controllerId?: number; processId?: number } = {}) {
+    const rows = await this.#db
+      .selectFrom('channels')
+      .selectAll()
+      .$if(scope.customerId !== null, (q) => q.where('customer_id', '=', scope.customerId!))
+      .$if(filter.controllerId !== undefined, (q) => q.where('controller_id', '=', filter.controllerId!))
+      .$if(filter.processId !== undefined, (q) => q.where('process_id', '=', filter.processId!))
+      .orderBy('id')
+      .execute();
+    return rows.map(toChannel);
+  }
+
+  async getChannel(scope: Scope, id: number) {
+    const row = await this.#db
+      .selectFrom('channels')
+      .selectAll()
+      .where('id', '=', id)
+      .$if(scope.customerId !== null, (q) => q.where('customer_id', '=', scope.customerId!))
+      .executeTakeFirst();
+    return row ? toChannel(row) : null;
+  }
+
+  // --- ingest and readings ---------------------------------------------------------------
+
+  async ingest(controllerId: number, batch: IngestBatch, receivedAt: number): Promise<IngestOutcome> {
+    const readings = uniqueReadings(batch.readings);
+    return this.#db.transaction().execute(async (trx) => {
+      const stored = await this.#insertReadings(trx, readings);
+      await updateLatestValues(trx, stored);
+      const outcome: IngestOutcome = {
+        stored,
+        duplicates: batch.readings.length - stored.length,
+        raised: [],
+        cleared: [],
+        alarmEventsIgnored: 0,
+      };
+      const events = [...batch.alarms].sort((a, b) => a.time - b.time);
+      for (const event of events) await applyAlarmEvent(trx, controllerId, event, outcome);
+      if (batch.readings.length > 0 || batch.alarms.length > 0) {
+        await trx.updateTable('controllers').set({ last_seen_at: receivedAt }).where('id', '=', controllerId).execute();
+      }
+      return outcome;
+    });
+  }
+
+  async #insertReadings(trx: Executor, readings: IngestReading[]): Promise<Reading[]> {
+    const stored: Reading[] = [];
+    const chunk = this.#dialect.insertChunkRows;
+    for (let i = 0; i < readings.length; i += chunk) {
+      const rows = await trx
+        .insertInto('readings')
+        .values(readings.slice(i, i + chunk).map((r) => ({ channel_id: r.channelId, time: r.time, value: r.value })))
+        .onConflict((oc) => oc.columns(['channel_id', 'time']).doNothing())
+        .returning(['id', 'channel_id', 'time', 'value'])
+        .execute();
+      for (const row of rows) stored.push(toReading(row));
+    }
+    return stored;
+  }
+
+  async listReadings(scope: Scope, query: ReadingQuery) {
+    const rows = await this.#db
+      .selectFrom('readings')
+      .innerJoin('channels', 'channels.id', 'readings.channel_id')
+      .select(['readings.id', 'readings.channel_id', 'readings.time', 'readings.value'])
+      .where('readings.channel_id', '=', query.channelId)
+      .$if(scope.customerId !== null, (q) => q.where('channels.customer_id', '=', scope.customerId!))
+      .$if(query.from !== undefined, (q) => q.where('readings.time', '>=', query.from!))
+      .$if(query.to !== undefined, (q) => q.where('readings.time', '<=', query.to!))
+      .orderBy('readings.time', query.order)
+      .limit(query.limit)
+      .execute();
+    return rows.map(toReading);
+  }
+
+  async countReadings(scope: Scope, channelId: number) {
+    const row = await this.#db
+      .selectFrom('readings')
+      .innerJoin('channels', 'channels.id', 'readings.channel_id')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('readings.channel_id', '=', channelId)
+      .$if(scope.customerId !== null, (q) => q.where('channels.customer_id', '=', scope.customerId!))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  // --- alarms ----------------------------------------------------------------------------
+
+  async listAlarms(scope: Scope, query: AlarmQuery) {
+    const rows = await this.#db
+      .selectFrom('alarms')
+      .selectAll()
+      .$if(scope.customerId !== null, (q) => q.where('customer_id', '=', scope.customerId!))
+      .$if(query.controllerId !== undefined, (q) => q.where('controller_id', '=', query.controllerId!))
+      .$if(query.activeOnly === true, (q) => q.where('cleared_at', 'is', null))
+      .orderBy('raised_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(query.limit)
+      .execute();
+    return rows.map(toAlarm);
+  }
+
+  // --- users -----------------------------------------------------------------------------
+
+  async createUser(scope: Scope, input: NewUser) {
+    if (input.customerId === null ? scope.customerId !== null : !(await this.getCustomer(scope, input.customerId))) {
+      throw ERRORS.notFound('Customer');
+    }
+    const email = input.email.trim().toLowerCase();
+    const taken = await this.#db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst();
+    if (taken) throw ERRORS.conflict(`A user with e-mail ${email} already exists.`);
+    const row = await this.#db
+      .insertInto('users')
+      .values({
+        customer_id: input.customerId,
+        email,
+        name: input.name,
+        role: input.role,
+        password_hash: input.passwordHash,
+        api_token_hash: null,
+        api_token_created_at: null,
+        api_terms_accepted_at: null,
+        created_at: this.#now(),
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toUser(row);
+  }
+
+  async listUsers(scope: Scope) {
+    const rows = await this.#db
+      .selectFrom('users')
+      .selectAll()
+      .$if(scope.customerId !== null, (q) => q.where('customer_id', '=', scope.customerId!))
+      .orderBy('id')
+      .execute();
+    return rows.map(toUser);
+  }
+
+  async getUser(scope: Scope, id: number) {
+    const row = await this.#db
+      .selectFrom('users')
+      .selectAll()
+      .where('id', '=', id)
+      .$if(scope.customerId !== null, (q) => q.where('customer_id', '=', scope.customerId!))
+      .executeTakeFirst();
+    return row ? toUser(row) : null;
+  }
+
+  async findUserCredentialsByEmail(email: string) {
+    const row = await this.#db.selectFrom('users').selectAll().where('email', '=', email.trim().toLowerCase()).executeTakeFirst();
+    return row ? toUserCredentials(row) : null;
+  }
+
+  async findUserCredentialsByTokenHash(tokenHash: string) {
+    const row = await this.#db.selectFrom('users').selectAll().where('api_token_hash', '=', tokenHash).executeTakeFirst();
+    return row ? toUserCredentials(row) : null;
+  }
+
+  async setUserApiToken(userId: number, tokenHash: string, at: number, termsAcceptedAt: number) {
+    await this.#db
+      .updateTable('users')
+      .set({ api_token_hash: tokenHash, api_token_created_at: at, api_terms_accepted_at: termsAcceptedAt })
+      .where('id', '=', userId)
+      .execute();
+  }
+
+  async setUserPassword(userId: number, passwordHash: string) {
+    await this.#db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', userId).execute();
+  }
+}
+
+/** A batch that names the same (channel, time) twice keeps the first, as a resend would. */
+function uniqueReadings(readings: IngestReading[]): IngestReading[] {
+  const seen = new Set<string>();
+  const out: IngestReading[] = [];
+  for (const r of readings) {
+    const key = `${r.channelId}:${r.time}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(r);
+  }
+  return out;
+}
+
+async function updateLatestValues(trx: Executor, stored: Reading[]): Promise<void> {
+  const newest = new Map<number, Reading>();
+  for (const r of stored) {
+    const current = newest.get(r.channelId);
+    if (!current || r.time > current.time) newest.set(r.channelId, r);
+  }
+  for (const r of newest.values()) {
+    // Late or back-filled readings must not replace a newer latest value.
+    await trx
+      .updateTable('channels')
+      .set({ latest_value: r.value, latest_time: r.time })
+      .where('id', '=', r.channelId)
+      .where((eb) => eb.or([eb('latest_time', 'is', null), eb('latest_time', '<', r.time)]))
+      .execute();
+  }
+}
+
+async function applyAlarmEvent(trx: Executor, controllerId: number, event: IngestAlarmEvent, outcome: IngestOutcome): Promise<void> {
+  const active = await trx
+    .selectFrom('alarms')
+    .selectAll()
+    .where('controller_id', '=', controllerId)
+    .where('code', '=', event.code)
+    .where((eb) => (event.channelId === null ? eb('channel_id', 'is', null) : eb('channel_id', '=', event.channelId)))
+    .where('cleared_at', 'is', null)
+    .executeTakeFirst();
+
+  if (event.action === 'raise') {
+    if (active) {
+      outcome.alarmEventsIgnored += 1;
+      return;
+    }
+    const controller = await trx.selectFrom('controllers').select('customer_id').where('id', '=', controllerId).executeTakeFirstOrThrow();
+    const row = await trx
+      .insertInto('alarms')
+      .values({
+        customer_id: controller.customer_id,
+        controller_id: controllerId,
+        channel_id: event.channelId,
+        type: event.type,
+        code: event.code,
+        severity: event.severity,
+        message: event.message,
+        raised_at: event.time,
+        cleared_at: null,
+        acknowledged_at: null,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    outcome.raised.push(toAlarm(row));
+    return;
+  }
+
+  if (!active) {
+    outcome.alarmEventsIgnored += 1;
+    return;
+  }
+  const clearedAt = Math.max(active.raised_at, event.time);
+  const row = await trx.updateTable('alarms').set({ cleared_at: clearedAt }).where('id', '=', active.id).returningAll().executeTakeFirstOrThrow();
+  outcome.cleared.push(toAlarm(row) satisfies Alarm);
+}

@@ -1,0 +1,29 @@
+import { Migrator, type Kysely, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely';
+import type { StoreDialect } from '../dialects/dialect.js';
+import { initial } from './0001-initial.js';
+
+/**
+ * Migrations are listed in code (not read from a folder) so they run the same from TypeScript
+ * sources and from a build. Names sort in the order they apply; never rename or edit one that
+ * has shipped: add the next.
+ */
+function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
+  return {
+    '0001-initial': initial(dialect),
+  };
+}
+
+export function createMigrator(db: Kysely<unknown>, dialect: StoreDialect): Migrator {
+  const provider: MigrationProvider = { getMigrations: async () => migrationsFor(dialect) };
+  return new Migrator({ db, provider, migrationTableName: 'flowline_migrations', migrationLockTableName: 'flowline_migrations_lock' });
+}
+
+export async function migrateToLatest(db: Kysely<unknown>, dialect: StoreDialect): Promise<MigrationResultSet> {
+  const result = await createMigrator(db, dialect).migrateToLatest();
+  if (result.error) throw result.error instanceof Error ? result.error : new Error(String(result.error));
+  return result;
+}
+
+export function latestMigrationName(dialect: StoreDialect): string {
+  return Object.keys(migrationsFor(dialect)).sort().at(-1) ?? '';
+}

@@ -1,0 +1,115 @@
+import type { Generated, Insertable, Selectable } from 'kysely';
+
+/** Table shapes as Kysely sees them. Row types stay inside `store/`; services get domain types. */
+
+export interface CustomersTable {
+  id: Generated<number>;
+  name: string;
+  created_at: number;
+}
+
+export interface FacilitiesTable {
+  id: Generated<number>;
+  customer_id: number;
+  name: string;
+  address: string | null;
+  latitude: number | null;
+  longitude: number | null;
+  time_zone: string;
+  created_at: number;
+}
+
+export interface ControllersTable {
+  id: Generated<number>;
+  customer_id: number;
+  facility_id: number;
+  serial_number: string;
+  model: string;
+  name: string;
+  latitude: number | null;
+  longitude: number | null;
+  pipe_diameter: number | null;
+  activated_at: number | null;
+  tag: string | null;
+  ingest_key_hash: string | null;
+  last_seen_at: number | null;
+  created_at: number;
+}
+
+export interface ProcessesTable {
+  id: Generated<number>;
+  customer_id: number;
+  controller_id: number;
+  name: string;
+  created_at: number;
+}
+
+export interface ChannelsTable {
+  id: Generated<number>;
+  customer_id: number;
+  controller_id: number;
+  process_id: number | null;
+  number: string;
+  name: string;
+  kind: string;
+  type: string;
+  unit: string | null;
+  latest_value: number | null;
+  latest_time: number | null;
+  created_at: number;
+}
+
+export interface ReadingsTable {
+  id: Generated<number>;
+  channel_id: number;
+  time: number;
+  value: number;
+}
+
+export interface AlarmsTable {
+  id: Generated<number>;
+  customer_id: number;
+  controller_id: number;
+  channel_id: number | null;
+  type: string;
+  code: number;
+  severity: string;
+  message: string;
+  raised_at: number;
+  cleared_at: number | null;
+  acknowledged_at: number | null;
+}
+
+export interface UsersTable {
+  id: Generated<number>;
+  customer_id: number | null;
+  email: string;
+  name: string;
+  role: string;
+  password_hash: string;
+  api_token_hash: string | null;
+  api_token_created_at: number | null;
+  api_terms_accepted_at: number | null;
+  created_at: number;
+}
+
+export interface Database {
+  customers: CustomersTable;
+  facilities: FacilitiesTable;
+  controllers: ControllersTable;
+  processes: ProcessesTable;
+  channels: ChannelsTable;
+  readings: ReadingsTable;
+  alarms: AlarmsTable;
+  users: UsersTable;
+}
+
+export type CustomerRow = Selectable<CustomersTable>;
+export type FacilityRow = Selectable<FacilitiesTable>;
+export type ControllerRow = Selectable<ControllersTable>;
+export type ProcessRow = Selectable<ProcessesTable>;
+export type ChannelRow = Selectable<ChannelsTable>;
+export type ReadingRow = Selectable<ReadingsTable>;
+export type AlarmRow = Selectable<AlarmsTable>;
+export type UserRow = Selectable<UsersTable>;
+export type InsertableReadingRow = Insertable<ReadingsTable>;

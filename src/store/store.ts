@@ -1,0 +1,169 @@
+import type { Scope } from '../domain/scope.js';
+import type {
+  Alarm,
+  AlarmSeverity,
+  Channel,
+  ChannelKind,
+  Controller,
+  Customer,
+  Facility,
+  Process,
+  Reading,
+  Role,
+  User,
+  UserCredentials,
+} from '../domain/types.js';
+import type { DialectName } from './dialects/dialect.js';
+
+export interface NewFacility {
+  customerId: number;
+  name: string;
+  address?: string | null;
+  latitude?: number | null;
+  longitude?: number | null;
+  timeZone?: string;
+}
+
+export interface NewController {
+  facilityId: number;
+  serialNumber: string;
+  model: string;
+  name: string;
+  latitude?: number | null;
+  longitude?: number | null;
+  pipeDiameter?: number | null;
+  activatedAt?: number | null;
+  tag?: string | null;
+  ingestKeyHash?: string | null;
+}
+
+export interface NewProcess {
+  controllerId: number;
+  name: string;
+}
+
+export interface NewChannel {
+  controllerId: number;
+  processId?: number | null;
+  number: string;
+  name: string;
+  kind: ChannelKind;
+  type: string;
+  unit?: string | null;
+}
+
+export interface NewUser {
+  customerId: number | null;
+  email: string;
+  name: string;
+  role: Role;
+  passwordHash: string;
+}
+
+/** One reading of an ingest batch, already resolved to a channel that has a process. */
+export interface IngestReading {
+  channelId: number;
+  time: number;
+  value: number;
+}
+
+export interface IngestAlarmEvent {
+  action: 'raise' | 'clear';
+  channelId: number | null;
+  code: number;
+  type: string;
+  severity: AlarmSeverity;
+  message: string;
+  time: number;
+}
+
+export interface IngestBatch {
+  readings: IngestReading[];
+  alarms: IngestAlarmEvent[];
+}
+
+export interface IngestOutcome {
+  /** Readings written by this batch, with their new ids. */
+  stored: Reading[];
+  /** Readings whose (channel, time) was already stored: a resend, left as it was. */
+  duplicates: number;
+  raised: Alarm[];
+  cleared: Alarm[];
+  /** Raises of an alarm already active, or clears with nothing active to clear. */
+  alarmEventsIgnored: number;
+}
+
+export interface ReadingQuery {
+  channelId: number;
+  /** Inclusive bounds, epoch ms. */
+  from?: number;
+  to?: number;
+  order: 'asc' | 'desc';
+  limit: number;
+}
+
+export interface AlarmQuery {
+  controllerId?: number;
+  activeOnly?: boolean;
+  limit: number;
+}
+
+/**
+ * The one storage interface. Methods over tenant data take the caller's scope first and
+ * behave as if records outside it did not exist (null / empty / not-found), so that no
+ * route can forget a tenant check. Unscoped methods serve device and login authentication.
+ */
+export interface Store {
+  readonly dialect: DialectName;
+
+  migrate(): Promise<string[]>;
+  /** Name of the newest applied migration, or null on an empty database. */
+  currentMigration(): Promise<string | null>;
+  latestMigration(): string;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+
+  createCustomer(scope: Scope, name: string): Promise<Customer>;
+  listCustomers(scope: Scope): Promise<Customer[]>;
+  getCustomer(scope: Scope, id: number): Promise<Customer | null>;
+  findCustomerByName(scope: Scope, name: string): Promise<Customer | null>;
+
+  createFacility(scope: Scope, input: NewFacility): Promise<Facility>;
+  listFacilities(scope: Scope): Promise<Facility[]>;
+  getFacility(scope: Scope, id: number): Promise<Facility | null>;
+
+  createController(scope: Scope, input: NewController): Promise<Controller>;
+  listControllers(scope: Scope, filter?: { model?: string; facilityId?: number }): Promise<Controller[]>;
+  getController(scope: Scope, id: number): Promise<Controller | null>;
+  getControllerBySerial(scope: Scope, serialNumber: string): Promise<Controller | null>;
+  setControllerIngestKey(scope: Scope, id: number, ingestKeyHash: string): Promise<void>;
+  /** Device authentication: unscoped by nature. */
+  findControllerByIngestKeyHash(ingestKeyHash: string): Promise<Controller | null>;
+
+  createProcess(scope: Scope, input: NewProcess): Promise<Process>;
+  listProcesses(scope: Scope, filter?: { controllerId?: number }): Promise<Process[]>;
+
+  createChannel(scope: Scope, input: NewChannel): Promise<Channel>;
+  listChannels(scope: Scope, filter?: { controllerId?: number; processId?: number }): Promise<Channel[]>;
+  getChannel(scope: Scope, id: number): Promise<Channel | null>;
+
+  /**
+   * Writes one device batch in one transaction: readings (ignoring resent (channel, time)
+   * pairs), channel latest values, the controller's last_seen_at, alarm raises and clears.
+   * The caller has checked that every channel belongs to `controllerId`.
+   */
+  ingest(controllerId: number, batch: IngestBatch, receivedAt: number): Promise<IngestOutcome>;
+  listReadings(scope: Scope, query: ReadingQuery): Promise<Reading[]>;
+  countReadings(scope: Scope, channelId: number): Promise<number>;
+
+  listAlarms(scope: Scope, query: AlarmQuery): Promise<Alarm[]>;
+
+  createUser(scope: Scope, input: NewUser): Promise<User>;
+  listUsers(scope: Scope): Promise<User[]>;
+  getUser(scope: Scope, id: number): Promise<User | null>;
+  /** Login: unscoped by nature. E-mail addresses compare case-insensitively. */
+  findUserCredentialsByEmail(email: string): Promise<UserCredentials | null>;
+  findUserCredentialsByTokenHash(tokenHash: string): Promise<UserCredentials | null>;
+  setUserApiToken(userId: number, tokenHash: string, at: number, termsAcceptedAt: number): Promise<void>;
+  setUserPassword(userId: number, passwordHash: string): Promise<void>;
+}
