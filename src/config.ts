@@ -1,0 +1,63 @@
+import { Type, type Static, type TSchema } from 'typebox';
+import { Value } from 'typebox/value';
+
+/**
+ * Configuration comes from the environment, with command-line flags overriding it. It is
+ * parsed once, at startup, into a frozen object that is passed to whatever needs it; nothing
+ * reads process.env anywhere else.
+ */
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const ConfigSchema = Type.Object({
+  port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+  host: Type.String({ minLength: 1, default: '127.0.0.1' }),
+  databaseUrl: Type.String({ minLength: 1, default: './data/flowline.db' }),
+  redisUrl: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  logLevel: Type.Union(
+    LOG_LEVELS.map((l) => Type.Literal(l)),
+    { default: 'info' },
+  ),
+});
+
+export type Config = Readonly<Static<typeof ConfigSchema>>;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Flags as the CLI collected them (camelCase keys, string values as typed). */
+export type ConfigFlags = Partial<Record<keyof Config, string | number | undefined>>;
+
+const SOURCES: Record<keyof Config, { env: string; flag: string; accepted: string }> = {
+  port: { env: 'PORT', flag: '--port', accepted: 'an integer from 0 to 65535' },
+  host: { env: 'HOST', flag: '--host', accepted: 'a host name or IP address to listen on' },
+  databaseUrl: { env: 'DATABASE_URL', flag: '--database-url', accepted: 'an SQLite file path, sqlite:<path>, or postgres://…' },
+  redisUrl: { env: 'REDIS_URL', flag: '--redis-url', accepted: 'a redis:// or rediss:// URL' },
+  logLevel: { env: 'LOG_LEVEL', flag: '--log-level', accepted: LOG_LEVELS.join(', ') },
+};
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = {}, flags: ConfigFlags = {}): Config {
+  const raw: Record<string, unknown> = {};
+  for (const [key, source] of Object.entries(SOURCES) as [keyof Config, (typeof SOURCES)[keyof Config]][]) {
+    const flag = flags[key];
+    const fromEnv = env[source.env];
+    if (flag !== undefined && flag !== '') raw[key] = flag;
+    else if (fromEnv !== undefined && fromEnv !== '') raw[key] = fromEnv;
+  }
+  const value = Value.Convert(ConfigSchema, Value.Default(ConfigSchema, raw));
+  const problems = new Map<string, string>();
+  for (const error of Value.Errors(ConfigSchema as TSchema, value)) {
+    const key = error.instancePath.split('/')[1] as keyof Config | undefined;
+    if (!key || problems.has(key)) continue;
+    const source = SOURCES[key];
+    const from = flags[key] !== undefined && flags[key] !== '' ? source.flag : source.env;
+    problems.set(key, `${from}=${JSON.stringify(raw[key])} is not valid: expected ${source.accepted}.`);
+  }
+  if (problems.size > 0) throw new ConfigError([...problems.values()].join('\n'));
+  return Object.freeze(value as Config);
+}

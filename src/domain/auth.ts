@@ -1,0 +1,50 @@
+import { ERRORS } from '../errors.js';
+import type { Store } from '../store/store.js';
+import { burnPasswordCheck, digestSecret, secretMatchesDigest, verifyPassword } from './secrets.js';
+import { customerScope, PLATFORM_SCOPE, type Scope } from './scope.js';
+import type { Role, UserCredentials } from './types.js';
+
+/** What a request presented, once the Authorization header has been parsed. */
+export type Credentials =
+  | { scheme: 'token'; token: string }
+  | { scheme: 'basic'; username: string; secret: string };
+
+/** Who is calling, and how they proved it. */
+export interface Principal {
+  kind: 'user';
+  userId: number;
+  email: string;
+  role: Role;
+  customerId: number | null;
+  /** A password login may manage the account (regenerate the token); a token may not. */
+  method: 'token' | 'password';
+}
+
+export function scopeOf(principal: Principal): Scope {
+  return principal.customerId === null ? PLATFORM_SCOPE : customerScope(principal.customerId);
+}
+
+function principalOf(user: UserCredentials, method: Principal['method']): Principal {
+  return { kind: 'user', userId: user.id, email: user.email, role: user.role, customerId: user.customerId, method };
+}
+
+/**
+ * Checks credentials against the user store. HTTP Basic takes the login e-mail with either
+ * the password or the API token (Fluent clients send e-mail:token; FlowCommand clients send
+ * username:password). Failures throw the 401 errors every face renders in its own envelope.
+ */
+export async function authenticate(store: Store, credentials: Credentials): Promise<Principal> {
+  if (credentials.scheme === 'token') {
+    const user = await store.findUserCredentialsByTokenHash(digestSecret(credentials.token));
+    if (!user || !user.apiTokenHash || !secretMatchesDigest(credentials.token, user.apiTokenHash)) throw ERRORS.invalidToken();
+    return principalOf(user, 'token');
+  }
+  const user = await store.findUserCredentialsByEmail(credentials.username);
+  if (!user) {
+    await burnPasswordCheck(credentials.secret);
+    throw ERRORS.invalidCredentials();
+  }
+  if (user.apiTokenHash && secretMatchesDigest(credentials.secret, user.apiTokenHash)) return principalOf(user, 'token');
+  if (await verifyPassword(credentials.secret, user.passwordHash)) return principalOf(user, 'password');
+  throw ERRORS.invalidCredentials();
+}

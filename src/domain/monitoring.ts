@@ -1,0 +1,42 @@
+import { ERRORS } from '../errors.js';
+import type { Store } from '../store/store.js';
+import type { Scope } from './scope.js';
+import type { Alarm, Channel, Controller, Reading } from './types.js';
+
+export interface ControllerWithChannels {
+  controller: Controller;
+  channels: Channel[];
+}
+
+/** Everything a dashboard shows at a glance: each visible controller with its channels' latest values. */
+export async function controllersWithChannels(store: Store, scope: Scope): Promise<ControllerWithChannels[]> {
+  const [controllers, channels] = await Promise.all([store.listControllers(scope), store.listChannels(scope)]);
+  const byController = new Map<number, Channel[]>();
+  for (const channel of channels) {
+    const list = byController.get(channel.controllerId) ?? [];
+    list.push(channel);
+    byController.set(channel.controllerId, list);
+  }
+  return controllers.map((controller) => ({ controller, channels: byController.get(controller.id) ?? [] }));
+}
+
+export interface ReadingRange {
+  from?: number;
+  to?: number;
+  order: 'asc' | 'desc';
+  limit: number;
+}
+
+export async function channelReadings(store: Store, scope: Scope, channelId: number, range: ReadingRange): Promise<{ channel: Channel; readings: Reading[] }> {
+  if (range.from !== undefined && range.to !== undefined && range.from > range.to) {
+    throw ERRORS.invalidRequest('The range is reversed: "from" is after "to".');
+  }
+  const channel = await store.getChannel(scope, channelId);
+  if (!channel) throw ERRORS.notFound('Channel');
+  const readings = await store.listReadings(scope, { channelId, ...range });
+  return { channel, readings };
+}
+
+export function alarms(store: Store, scope: Scope, activeOnly: boolean, limit: number): Promise<Alarm[]> {
+  return store.listAlarms(scope, { activeOnly, limit });
+}

@@ -1,0 +1,72 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import { scopeOf } from '../domain/auth.js';
+import type { Scope } from '../domain/scope.js';
+import { systemClock, type Clock } from '../domain/time.js';
+import { ERRORS } from '../errors.js';
+import { createLogger } from '../logger.js';
+import type { Store } from '../store/store.js';
+import { authenticationHook } from './plugins/auth.js';
+import { errorHandler, renderNativeError } from './plugins/error-handler.js';
+import { accountRoutes } from './routes/account.js';
+import { healthRoutes } from './routes/health.js';
+import { ingestRoutes } from './routes/ingest.js';
+import { monitoringRoutes } from './routes/monitoring.js';
+import { createValidatorCompiler } from './validation.js';
+
+export interface AppDependencies {
+  config: Config;
+  store: Store;
+  clock?: Clock;
+  logger?: Logger;
+}
+
+/** Bodies beyond this are refused with 413 unless a route (ingest) allows more. */
+export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+
+/**
+ * Builds the whole HTTP server from its dependencies. It holds no module-level state, so a
+ * process (or a test) can run several apps on several stores side by side.
+ */
+export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
+  const clock = deps.clock ?? systemClock;
+  const app = Fastify({
+    loggerInstance: (deps.logger ?? createLogger(deps.config.logLevel)) as FastifyBaseLogger,
+    bodyLimit: DEFAULT_BODY_LIMIT,
+    // Fluent clients call `controller/list` with and without the trailing slash.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setValidatorCompiler(createValidatorCompiler());
+  app.decorateRequest('principal', null);
+  // Derived from the principal, so a route that forgot authentication fails closed (401)
+  // instead of running with some default scope.
+  app.decorateRequest('scope', {
+    getter(this: FastifyRequest): Scope {
+      if (!this.principal) throw ERRORS.notAuthenticated();
+      return scopeOf(this.principal);
+    },
+  });
+  app.setErrorHandler(errorHandler(renderNativeError));
+  app.setNotFoundHandler((request, reply) => {
+    const error = ERRORS.notFound(`Route ${request.method} ${request.url.split('?')[0]}`);
+    return reply.status(404).send(renderNativeError(error, request));
+  });
+
+  const { store } = deps;
+  await app.register(healthRoutes, { store });
+  await app.register(ingestRoutes, { store, clock });
+  await app.register(
+    async (api) => {
+      api.addHook('onRequest', authenticationHook(store));
+      await api.register(accountRoutes, { store, clock });
+      await api.register(monitoringRoutes, { store });
+    },
+    { prefix: '/api/flowline/v1' },
+  );
+
+  return app;
+}

@@ -1,0 +1,37 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, isAppError, type ErrorCode } from '../../errors.js';
+
+/**
+ * Turns anything thrown while serving a request into an AppError: ours pass through,
+ * Fastify's own 4xx (validation, body too large, bad JSON, wrong content type) keep their
+ * status with a readable message, and anything else is a 500 whose text is not shown.
+ */
+export function toAppError(error: unknown): AppError {
+  if (isAppError(error)) return error;
+  const e = error as Partial<FastifyError> & { validation?: unknown; validationContext?: string };
+  if (e.validation) {
+    const message = `${e.validationContext ?? 'request'}${(e.message ?? '').replace(/^(body|querystring|params|headers)/, '')}`;
+    return new AppError(400, 'invalid_request', message, e.validation);
+  }
+  const status = typeof e.statusCode === 'number' ? e.statusCode : 500;
+  if (status >= 400 && status < 500) {
+    const code: ErrorCode = status === 413 ? 'payload_too_large' : status === 404 ? 'not_found' : status === 429 ? 'rate_limited' : 'invalid_request';
+    return new AppError(status, code, e.message ?? 'Bad request.');
+  }
+  return new AppError(500, 'internal', 'Internal Server Error');
+}
+
+export type ErrorRenderer = (error: AppError, request: FastifyRequest) => unknown;
+
+/** Flowline's own envelope, used by ingest, account and health routes. */
+export const renderNativeError: ErrorRenderer = (error) => ({ error: { code: error.code, message: error.message } });
+
+export function errorHandler(render: ErrorRenderer) {
+  return function handleError(this: unknown, error: unknown, request: FastifyRequest, reply: FastifyReply) {
+    const appError = toAppError(error);
+    if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
+    else request.log.info({ code: appError.code, status: appError.status }, appError.message);
+    if (appError.status === 401) reply.header('WWW-Authenticate', 'Token');
+    return reply.status(appError.status).send(render(appError, request));
+  };
+}

@@ -1,0 +1,25 @@
+import { Type } from 'typebox';
+
+export const NativeErrorSchema = Type.Object({
+  error: Type.Object({ code: Type.String(), message: Type.String() }),
+});
+
+/** Epoch ms rendered as ISO 8601 UTC, e.g. 2026-11-24T08:00:00.000Z */
+export const IsoTimeSchema = Type.String({ format: 'date-time' });
+
+/** ISO 8601 with or without an offset (none means UTC), checked by pattern so the schema says it. */
+export const IsoTimeInputSchema = Type.String({
+  maxLength: 40,
+  pattern: '^\\d{4}-\\d{2}-\\d{2}[T ]\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?([Zz]|[+-]\\d{2}:?\\d{2})?$',
+});
+
+export const IdParamSchema = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
+
+export const nativeErrors = {
+  400: NativeErrorSchema,
+  401: NativeErrorSchema,
+  403: NativeErrorSchema,
+  404: NativeErrorSchema,
+  413: NativeErrorSchema,
+  422: NativeErrorSchema,
+} as const;
