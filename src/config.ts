@@ -49,7 +49,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = {}, flags: ConfigFlags = {})
     if (flag !== undefined && flag !== '') raw[key] = flag;
     else if (fromEnv !== undefined && fromEnv !== '') raw[key] = fromEnv;
   }
-  const value = Value.Convert(ConfigSchema, Value.Default(ConfigSchema, raw));
+  // Only plain decimal digits make a port: TypeBox's lenient conversion would read 80.5 as 80,
+  // 0x1F90 as 8080 and `true` as 1. Anything else stays text and fails the schema below.
+  if (typeof raw.port === 'string' && /^\d+$/.test(raw.port.trim())) raw.port = Number(raw.port.trim());
+  const value = Value.Default(ConfigSchema, raw);
   const problems = new Map<string, string>();
   for (const error of Value.Errors(ConfigSchema as TSchema, value)) {
     const key = error.instancePath.split('/')[1] as keyof Config | undefined;

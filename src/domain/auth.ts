@@ -39,7 +39,8 @@ export async function authenticate(store: Store, credentials: Credentials): Prom
     if (!user || !user.apiTokenHash || !secretMatchesDigest(credentials.token, user.apiTokenHash)) throw ERRORS.invalidToken();
     return principalOf(user, 'token');
   }
-  const user = await store.findUserCredentialsByEmail(credentials.username);
+  // No e-mail address holds NUL, and PostgreSQL text cannot: such a name matches nobody.
+  const user = credentials.username.includes('\u0000') ? null : await store.findUserCredentialsByEmail(credentials.username);
   if (!user) {
     await burnPasswordCheck(credentials.secret);
     throw ERRORS.invalidCredentials();

@@ -20,7 +20,11 @@ export function parseIsoTime(text: string): number | null {
   const second = Number(s);
   if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return null;
   const millis = frac ? Number(frac.slice(0, 3).padEnd(3, '0')) : 0;
-  const utc = Date.UTC(year, month - 1, day, hour, minute, second, millis);
+  // Date.UTC maps years 0-99 to 1900-1999; setUTCFullYear takes the year as written.
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  date.setUTCHours(hour, minute, second, millis);
+  const utc = date.getTime();
   // Date.UTC rolls 2023-02-30 over to March: reject days that do not exist in the month.
   if (new Date(utc).getUTCDate() !== day) return null;
   let offsetMinutes = 0;

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
@@ -9,7 +9,7 @@ import { ERRORS } from '../errors.js';
 import { createLogger } from '../logger.js';
 import type { Store } from '../store/store.js';
 import { authenticationHook } from './plugins/auth.js';
-import { errorHandler, renderNativeError } from './plugins/error-handler.js';
+import { errorHandler, renderNativeError, toAppError } from './plugins/error-handler.js';
 import { accountRoutes } from './routes/account.js';
 import { healthRoutes } from './routes/health.js';
 import { ingestRoutes } from './routes/ingest.js';
@@ -38,6 +38,11 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     // Fluent clients call `controller/list` with and without the trailing slash.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     return503OnClosing: true,
+    // URLs refused before routing (bad percent-encoding, over-long parameters) get the same envelope.
+    frameworkErrors: (error, request, reply) => {
+      const appError = toAppError(error);
+      void (reply as FastifyReply).status(appError.status).send(renderNativeError(appError, request as FastifyRequest));
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(createValidatorCompiler());

@@ -14,7 +14,9 @@ const base: Options = { allErrors: false, removeAdditional: true, useDefaults: t
  */
 export function createValidatorCompiler(): FastifySchemaCompiler<unknown> {
   const textual = addFormats(new Ajv({ ...base, coerceTypes: 'array' }));
-  const typed = addFormats(new Ajv({ ...base, coerceTypes: false }));
+  // Nor is an unknown property (a misspelt `reading` would otherwise drop a batch silently), or a
+  // number that overflows to Infinity.
+  const typed = addFormats(new Ajv({ ...base, coerceTypes: false, removeAdditional: false, strictNumbers: true }));
   return ({ schema, httpPart }) => {
     const ajv = httpPart === 'body' ? typed : textual;
     return ajv.compile(schema as object);

@@ -13,6 +13,10 @@ export function toAppError(error: unknown): AppError {
     const message = `${e.validationContext ?? 'request'}${(e.message ?? '').replace(/^(body|querystring|params|headers)/, '')}`;
     return new AppError(400, 'invalid_request', message, e.validation);
   }
+  // Text PostgreSQL cannot store (a NUL byte, an invalid sequence) is bad input, not a server fault.
+  if ((e as { code?: unknown }).code === '22021' || (e as { code?: unknown }).code === '22P05') {
+    return new AppError(400, 'invalid_request', 'The request contains characters that cannot be stored.');
+  }
   const status = typeof e.statusCode === 'number' ? e.statusCode : 500;
   if (status >= 400 && status < 500) {
     const code: ErrorCode = status === 413 ? 'payload_too_large' : status === 404 ? 'not_found' : status === 429 ? 'rate_limited' : 'invalid_request';

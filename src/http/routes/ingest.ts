@@ -2,12 +2,15 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { controllerForIngestKey, ingestBatch, MAX_BATCH_ALARMS, MAX_BATCH_READINGS } from '../../domain/ingest.js';
 import type { Clock } from '../../domain/time.js';
+import type { Controller } from '../../domain/types.js';
 import { ERRORS } from '../../errors.js';
 import type { Store } from '../../store/store.js';
 import { parseAuthorization } from '../plugins/auth.js';
 import { IsoTimeInputSchema, nativeErrors } from '../schemas/common.js';
 
-const ChannelNumberSchema = Type.String({ minLength: 1, maxLength: 64 });
+// PostgreSQL text cannot hold NUL; refuse it at the door rather than fail in the database.
+const NO_NUL = '^[^\\u0000]*$';
+const ChannelNumberSchema = Type.String({ minLength: 1, maxLength: 64, pattern: NO_NUL });
 
 const IngestBodySchema = Type.Object(
   {
@@ -23,9 +26,9 @@ const IngestBodySchema = Type.Object(
           event: Type.Union([Type.Literal('raise'), Type.Literal('clear')]),
           code: Type.Integer({ minimum: 0, maximum: 2_147_483_647 }),
           channel: Type.Optional(ChannelNumberSchema),
-          type: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+          type: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: NO_NUL })),
           severity: Type.Optional(Type.Union([Type.Literal('info'), Type.Literal('warning'), Type.Literal('critical')])),
-          message: Type.Optional(Type.String({ maxLength: 500 })),
+          message: Type.Optional(Type.String({ maxLength: 500, pattern: NO_NUL })),
           time: IsoTimeInputSchema,
         }),
         { maxItems: MAX_BATCH_ALARMS },
@@ -48,6 +51,7 @@ const IngestReportSchema = Type.Object({
 const INGEST_BODY_LIMIT = 8 * 1024 * 1024;
 
 export const ingestRoutes: FastifyPluginAsyncTypebox<{ store: Store; clock: Clock }> = async (app, { store, clock }) => {
+  app.decorateRequest('ingestController', null);
   app.post(
     '/ingest/v1/readings',
     {
@@ -86,6 +90,7 @@ export const ingestRoutes: FastifyPluginAsyncTypebox<{ store: Store; clock: Cloc
 
 declare module 'fastify' {
   interface FastifyRequest {
-    ingestController?: import('../../domain/types.js').Controller;
+    /** The device the ingest key belongs to; set by the ingest route's onRequest hook. */
+    ingestController: Controller | null;
   }
 }

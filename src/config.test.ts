@@ -1,0 +1,147 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+const LEVELS = 'fatal, error, warn, info, debug, trace, silent';
+
+/** The ConfigError thrown by loadConfig, or a failure when it does not throw one. */
+function configError(env: NodeJS.ProcessEnv, flags: Parameters<typeof loadConfig>[1] = {}): ConfigError {
+  try {
+    loadConfig(env, flags);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).name).toBe('ConfigError');
+    return error as ConfigError;
+  }
+  throw new Error(`loadConfig(${JSON.stringify(env)}, ${JSON.stringify(flags)}) did not throw`);
+}
+
+describe('loadConfig', () => {
+  it('has the documented defaults', () => {
+    expect(loadConfig()).toEqual({ port: 8080, host: '127.0.0.1', databaseUrl: './data/flowline.db', logLevel: 'info' });
+    expect(loadConfig({})).toEqual({ port: 8080, host: '127.0.0.1', databaseUrl: './data/flowline.db', logLevel: 'info' });
+    expect(loadConfig({}).redisUrl).toBeUndefined();
+  });
+
+  it('does not read process.env unless given it', () => {
+    const saved = process.env.PORT;
+    process.env.PORT = '1234';
+    try {
+      expect(loadConfig().port).toBe(8080);
+      expect(loadConfig(process.env).port).toBe(1234);
+    } finally {
+      if (saved === undefined) delete process.env.PORT;
+      else process.env.PORT = saved;
+    }
+  });
+
+  it('reads every variable from the environment', () => {
+    const config = loadConfig({
+      PORT: '9090',
+      HOST: '0.0.0.0',
+      DATABASE_URL: 'postgres://flowline:secret@db.example:5432/flowline',
+      REDIS_URL: 'redis://cache.example:6379/0',
+      LOG_LEVEL: 'debug',
+      UNRELATED: 'ignored',
+    });
+    expect(config).toEqual({
+      port: 9090,
+      host: '0.0.0.0',
+      databaseUrl: 'postgres://flowline:secret@db.example:5432/flowline',
+      redisUrl: 'redis://cache.example:6379/0',
+      logLevel: 'debug',
+    });
+  });
+
+  it('accepts every form of DATABASE_URL and both Redis schemes', () => {
+    expect(loadConfig({ DATABASE_URL: 'sqlite:/var/lib/flowline.db' }).databaseUrl).toBe('sqlite:/var/lib/flowline.db');
+    expect(loadConfig({ DATABASE_URL: '/tmp/x.db' }).databaseUrl).toBe('/tmp/x.db');
+    expect(loadConfig({ REDIS_URL: 'rediss://cache.example:6380' }).redisUrl).toBe('rediss://cache.example:6380');
+  });
+
+  it('accepts the edges of the port range and every log level', () => {
+    expect(loadConfig({ PORT: '0' }).port).toBe(0);
+    expect(loadConfig({ PORT: '65535' }).port).toBe(65535);
+    for (const level of LEVELS.split(', ')) expect(loadConfig({ LOG_LEVEL: level }).logLevel).toBe(level);
+  });
+
+  it('treats empty values as unset', () => {
+    expect(loadConfig({ PORT: '', HOST: '', DATABASE_URL: '', REDIS_URL: '', LOG_LEVEL: '' })).toEqual(loadConfig());
+    expect(loadConfig({ PORT: '9000' }, { port: '' }).port).toBe(9000);
+  });
+
+  it('lets flags override the environment', () => {
+    const config = loadConfig(
+      { PORT: '9090', HOST: '0.0.0.0', DATABASE_URL: 'env.db', REDIS_URL: 'redis://env', LOG_LEVEL: 'debug' },
+      { port: '7070', host: '::1', databaseUrl: 'flag.db', redisUrl: 'rediss://flag', logLevel: 'warn' },
+    );
+    expect(config).toEqual({ port: 7070, host: '::1', databaseUrl: 'flag.db', redisUrl: 'rediss://flag', logLevel: 'warn' });
+  });
+
+  it('takes numeric flags as given by the CLI, and mixes flags with the environment', () => {
+    expect(loadConfig({}, { port: 3000 }).port).toBe(3000);
+    expect(loadConfig({ HOST: '10.0.0.1', LOG_LEVEL: 'error' }, { port: 3001 })).toEqual({
+      port: 3001,
+      host: '10.0.0.1',
+      databaseUrl: './data/flowline.db',
+      logLevel: 'error',
+    });
+  });
+
+  it('returns a frozen object', () => {
+    const config = loadConfig({ PORT: '9090' });
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(() => {
+      (config as { port: number }).port = 1;
+    }).toThrow(TypeError);
+    expect(config.port).toBe(9090);
+  });
+
+  describe('bad values throw a ConfigError naming the variable and the accepted values', () => {
+    it('PORT=abc', () => {
+      expect(configError({ PORT: 'abc' }).message).toBe('PORT="abc" is not valid: expected an integer from 0 to 65535.');
+    });
+
+    it('PORT=70000 and PORT=-1', () => {
+      expect(configError({ PORT: '70000' }).message).toMatch(/^PORT=.*70000.* is not valid: expected an integer from 0 to 65535\.$/);
+      expect(configError({ PORT: '-1' }).message).toMatch(/^PORT=.*-1.* is not valid: expected an integer from 0 to 65535\.$/);
+    });
+
+    it('PORT values that only look like numbers are refused, not rounded or reinterpreted', () => {
+      const accepted: string[] = [];
+      for (const port of ['80.5', 'true', '0x1F90', '8080abc', '1e3', '8080 9090']) {
+        try {
+          accepted.push(`PORT=${port} → ${loadConfig({ PORT: port }).port}`);
+        } catch (error) {
+          expect(error).toBeInstanceOf(ConfigError);
+          expect((error as Error).message, port).toMatch(/^PORT=.* is not valid: expected an integer from 0 to 65535\.$/);
+        }
+      }
+      expect(accepted).toEqual([]);
+    });
+
+    it('LOG_LEVEL=loud', () => {
+      expect(configError({ LOG_LEVEL: 'loud' }).message).toBe(`LOG_LEVEL="loud" is not valid: expected ${LEVELS}.`);
+    });
+
+    it('REDIS_URL=http://x', () => {
+      expect(configError({ REDIS_URL: 'http://x' }).message).toBe('REDIS_URL="http://x" is not valid: expected a redis:// or rediss:// URL.');
+    });
+
+    it('a bad flag is named as the flag, not the variable', () => {
+      expect(configError({ PORT: '8080' }, { port: 'abc' }).message).toBe('--port="abc" is not valid: expected an integer from 0 to 65535.');
+      expect(configError({}, { port: 70000 }).message).toMatch(/^--port=70000 is not valid: expected an integer from 0 to 65535\.$/);
+      expect(configError({}, { logLevel: 'loud' }).message).toBe(`--log-level="loud" is not valid: expected ${LEVELS}.`);
+      expect(configError({}, { redisUrl: 'http://x' }).message).toBe('--redis-url="http://x" is not valid: expected a redis:// or rediss:// URL.');
+    });
+
+    it('a good flag overrides a bad variable without complaint', () => {
+      expect(loadConfig({ PORT: 'abc', LOG_LEVEL: 'loud' }, { port: '8081', logLevel: 'info' })).toMatchObject({ port: 8081, logLevel: 'info' });
+    });
+
+    it('reports every bad value at once, one per line', () => {
+      const lines = configError({ PORT: 'abc', LOG_LEVEL: 'loud', REDIS_URL: 'http://x' }).message.split('\n');
+      expect(lines).toHaveLength(3);
+      expect(lines.map((l) => l.split('=')[0]).sort()).toEqual(['LOG_LEVEL', 'PORT', 'REDIS_URL']);
+    });
+  });
+});

@@ -1,0 +1,216 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { PLATFORM_SCOPE } from '../../src/domain/scope.js';
+import { basic, buildTestApp, manualClock } from '../helpers/app.js';
+import { createTenant, type TenantFixture } from '../helpers/fixtures.js';
+import { storeFactories, type TestStore } from '../helpers/stores.js';
+import { API, expectNativeError, ingest, registeredRoutes } from './support.js';
+
+type User = TenantFixture['user'];
+
+interface Ctx {
+  app: FastifyInstance;
+  store: TestStore;
+  a: TenantFixture;
+  b: TenantFixture;
+}
+
+const asUser = (u: User) => ({ authorization: basic(u.email, u.token) });
+const asToken = (u: User) => ({ authorization: `Token ${u.token}` });
+
+/** A snapshot of everything B has, as B itself sees it through the API. */
+async function viewOf(ctx: Ctx, t: TenantFixture) {
+  const get = async (url: string) => {
+    const res = await ctx.app.inject({ url: `${API}${url}`, headers: asToken(t.user) });
+    expect(res.statusCode, url).toBe(200);
+    return res.json();
+  };
+  return {
+    account: await get('/account'),
+    controllers: await get('/controllers'),
+    alarms: await get('/alarms?limit=1000'),
+    s11: await get(`/channels/${t.channels.s11.id}/readings?limit=10000`),
+    r1: await get(`/channels/${t.channels.r1.id}/readings?limit=10000`),
+  };
+}
+
+/**
+ * One entry per route under /api/flowline/v1. The suite fails when a route is added without
+ * an entry here, so that every new route gets its tenant-isolation test.
+ */
+const ROUTE_CHECKS: Record<string, (ctx: Ctx) => Promise<void>> = {
+  async 'GET /api/flowline/v1/account'({ app, a }) {
+    for (const u of [a.user, a.admin]) {
+      const res = await app.inject({ url: `${API}/account`, headers: asUser(u) });
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toMatchObject({ id: u.id, email: u.email, customer_id: a.customer.id });
+    }
+  },
+
+  async 'GET /api/flowline/v1/controllers'({ app, a, b }) {
+    for (const u of [a.user, a.admin]) {
+      const res = await app.inject({ url: `${API}/controllers`, headers: asUser(u) });
+      expect(res.statusCode).toBe(200);
+      const controllers = res.json().controllers as { id: number; serial_number: string; channels: { id: number }[] }[];
+      expect(controllers.map((c) => c.id)).toEqual([a.controller.id]);
+      expect(controllers[0]!.serial_number).toBe(a.controller.serialNumber);
+      expect(controllers[0]!.channels.map((c) => c.id).sort((x, y) => x - y)).toEqual([a.channels.s11.id, a.channels.r1.id, a.channels.unassigned.id].sort((x, y) => x - y));
+      expect(res.body).not.toContain(b.controller.serialNumber);
+    }
+  },
+
+  async 'GET /api/flowline/v1/channels/:id/readings'({ app, a, b }) {
+    // A's own channel works.
+    const own = await app.inject({ url: `${API}/channels/${a.channels.s11.id}/readings`, headers: asUser(a.user) });
+    expect(own.statusCode).toBe(200);
+    expect(own.json().readings.map((r: { value: number }) => r.value)).toEqual([2, 1]);
+    // Each of B's channels answers exactly like a channel that does not exist: 404, never 403.
+    const missing = await app.inject({ url: `${API}/channels/999999/readings`, headers: asUser(a.user) });
+    expectNativeError(missing, 404, 'not_found', 'Channel not found.');
+    for (const channel of [b.channels.s11, b.channels.r1, b.channels.unassigned]) {
+      for (const query of ['', '?order=asc&limit=10', '?from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z']) {
+        for (const u of [a.user, a.admin]) {
+          const res = await app.inject({ url: `${API}/channels/${channel.id}/readings${query}`, headers: asUser(u) });
+          expectNativeError(res, 404, 'not_found', 'Channel not found.');
+          expect(res.body).toBe(missing.body);
+        }
+      }
+    }
+  },
+
+  async 'GET /api/flowline/v1/alarms'({ app, a }) {
+    for (const query of ['', '?active=true', '?active=false', '?limit=1000']) {
+      const res = await app.inject({ url: `${API}/alarms${query}`, headers: asUser(a.user) });
+      expect(res.statusCode).toBe(200);
+      const alarms = res.json().alarms as { controller_id: number; code: number }[];
+      expect(alarms.length).toBeGreaterThan(0);
+      for (const alarm of alarms) expect(alarm.controller_id).toBe(a.controller.id);
+      expect(alarms.map((x) => x.code)).toEqual([101]);
+    }
+  },
+
+  async 'POST /api/flowline/v1/account/token'(ctx) {
+    const { app, a, b } = ctx;
+    const bBefore = await viewOf(ctx, b);
+    const aUserBefore = (await app.inject({ url: `${API}/account`, headers: asToken(a.user) })).json();
+    const res = await app.inject({ method: 'POST', url: `${API}/account/token`, headers: { authorization: basic(a.admin.email, a.admin.password) }, payload: { accept_terms: true } });
+    expect(res.statusCode).toBe(201);
+    a.admin.token = res.json().token;
+    // Only the caller's token changed: A's other user and all of B are as they were.
+    expect((await app.inject({ url: `${API}/account`, headers: asToken(a.user) })).json()).toEqual(aUserBefore);
+    expect(await viewOf(ctx, b)).toEqual(bBefore);
+    for (const u of [b.user, b.admin]) expect((await app.inject({ url: `${API}/account`, headers: asToken(u) })).statusCode).toBe(200);
+    // Naming another user in the body is not a thing: unknown properties are dropped or refused, never applied.
+    const sneaky = await app.inject({ method: 'POST', url: `${API}/account/token`, headers: { authorization: basic(a.user.email, a.user.password) }, payload: { accept_terms: true, user_id: b.user.id, email: b.user.email } });
+    if (sneaky.statusCode === 201) {
+      const me = await app.inject({ url: `${API}/account`, headers: asToken({ ...a.user, token: sneaky.json().token }) });
+      expect(me.json().id).toBe(a.user.id);
+      a.user.token = sneaky.json().token;
+    } else {
+      expectNativeError(sneaky, 400, 'invalid_request');
+    }
+    expect(await viewOf(ctx, b)).toEqual(bBefore);
+  },
+};
+
+for (const factory of storeFactories()) {
+  describe.skipIf(factory.skipReason !== null)(`${factory.name}: tenant isolation`, () => {
+    const ctx = {} as Ctx;
+    let drop: () => Promise<void>;
+    const clock = manualClock(Date.parse('2026-11-24T08:00:00Z'));
+
+    beforeAll(async () => {
+      const created = await factory.create();
+      drop = created.drop;
+      ctx.store = created.store;
+      ctx.a = await createTenant(ctx.store, 'Alpha');
+      ctx.b = await createTenant(ctx.store, 'Beta');
+      ctx.app = await buildTestApp(ctx.store, clock);
+      const { app, a, b } = ctx;
+      const seed = async (t: TenantFixture, values: number[], code: number) => {
+        const res = await ingest(app, t.ingestKey, {
+          readings: values.flatMap((value, i) => [
+            { channel: 'S11', time: `2026-11-24T07:0${i}:00Z`, value },
+            { channel: 'R1', time: `2026-11-24T07:0${i}:00Z`, value: i % 2 },
+          ]),
+          alarms: [{ event: 'raise', code, channel: 'S11', time: '2026-11-24T07:00:00Z' }],
+        });
+        expect(res.statusCode).toBe(200);
+      };
+      await seed(a, [1, 2], 101);
+      await seed(b, [10, 20, 30], 202);
+    });
+    afterAll(async () => {
+      await ctx.app?.close();
+      await drop?.();
+    });
+
+    it('every route under /api/flowline/v1 has a tenant-isolation check', () => {
+      const routes = registeredRoutes(ctx.app).filter((r) => r.split(' ')[1]!.startsWith(API));
+      expect(routes.length).toBeGreaterThan(0);
+      expect(routes).toEqual(Object.keys(ROUTE_CHECKS).sort());
+    });
+
+    it('every route under /api/flowline/v1 needs credentials', async () => {
+      for (const route of Object.keys(ROUTE_CHECKS)) {
+        const [method, path] = route.split(' ') as ['GET' | 'POST', string];
+        const url = path.replace(':id', String(ctx.a.channels.s11.id));
+        const res = await ctx.app.inject({ method, url, ...(method === 'POST' ? { payload: { accept_terms: true } } : {}) });
+        expectNativeError(res, 401, 'not_authenticated', 'Authentication credentials were not provided.');
+      }
+    });
+
+    for (const route of Object.keys(ROUTE_CHECKS).sort()) {
+      it(`${route}: a user of A never sees or changes anything of B`, async () => {
+        const bBefore = await viewOf(ctx, ctx.b);
+        await ROUTE_CHECKS[route]!(ctx);
+        expect(await viewOf(ctx, ctx.b)).toEqual(bBefore);
+      });
+    }
+
+    it("B's own view is B's, and the store agrees on what A wrote", async () => {
+      const view = await viewOf(ctx, ctx.b);
+      expect(view.controllers.controllers.map((c: { id: number }) => c.id)).toEqual([ctx.b.controller.id]);
+      expect(view.s11.readings.map((r: { value: number }) => r.value)).toEqual([30, 20, 10]);
+      expect(view.alarms.alarms.map((x: { code: number }) => x.code)).toEqual([202]);
+      expect(view.account).toMatchObject({ id: ctx.b.user.id, customer_id: ctx.b.customer.id });
+      expect(await ctx.store.countReadings(PLATFORM_SCOPE, ctx.b.channels.s11.id)).toBe(3);
+      expect(await ctx.store.countReadings(PLATFORM_SCOPE, ctx.a.channels.s11.id)).toBe(2);
+    });
+
+    it("an ingest key of A never touches B's data", async () => {
+      const bBefore = await viewOf(ctx, ctx.b);
+      const res = await ingest(ctx.app, ctx.a.ingestKey, {
+        readings: [
+          { channel: 'S11', time: '2026-11-24T07:00:00Z', value: 999 },
+          { channel: 'S11', time: '2026-11-24T07:30:00Z', value: 999 },
+          { channel: 'R1', time: '2026-11-24T07:30:00Z', value: 1 },
+        ],
+        alarms: [
+          { event: 'clear', code: 202, channel: 'S11', time: '2026-11-24T07:30:00Z' },
+          { event: 'raise', code: 303, time: '2026-11-24T07:30:00Z' },
+        ],
+      });
+      expect(res.statusCode).toBe(200);
+      // 07:00 was already A's own reading; B's clear code 202 is not active on A's controller.
+      expect(res.json()).toMatchObject({ controller: ctx.a.controller.serialNumber, stored: 2, duplicates: 1, alarms: { raised: 1, cleared: 0, ignored: 1 } });
+      expect(await viewOf(ctx, ctx.b)).toEqual(bBefore);
+    });
+
+    it("a user of A can't reach B's channels by any id spelling", async () => {
+      const id = ctx.b.channels.s11.id;
+      for (const spelling of [String(id), `${id}/`, `0${id}`, `${id}.0`, `+${id}`]) {
+        const res = await ctx.app.inject({ url: `${API}/channels/${spelling}/readings`, headers: asUser(ctx.a.user) });
+        expect([400, 404], spelling).toContain(res.statusCode);
+        expect(res.body).not.toContain('"readings"');
+      }
+    });
+
+    it('credentials of B mixed with A are refused, never mapped to either tenant', async () => {
+      for (const authorization of [basic(ctx.a.user.email, ctx.b.user.token), basic(ctx.b.user.email, ctx.a.user.password)]) {
+        const res = await ctx.app.inject({ url: `${API}/controllers`, headers: { authorization } });
+        expectNativeError(res, 401, 'invalid_credentials', 'Invalid username/password.');
+      }
+    });
+  });
+}
