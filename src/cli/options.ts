@@ -1,0 +1,28 @@
+import type { Command } from 'commander';
+import { ConfigError, loadConfig, type Config, type ConfigFlags } from '../config.js';
+
+/** The flags every command that opens the store or serves shares; each overrides its variable. */
+export function withConfigFlags(command: Command, { server = false } = {}): Command {
+  command.option('--database-url <url>', 'SQLite file path, sqlite:<path>, or postgres://… (env DATABASE_URL, default ./data/flowline.db)');
+  command.option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (env LOG_LEVEL, default info)');
+  if (server) {
+    command.option('--port <port>', 'port to listen on (env PORT, default 8080)');
+    command.option('--host <host>', 'address to listen on (env HOST, default 127.0.0.1)');
+    command.option('--redis-url <url>', 'redis:// URL for state shared by several server processes (env REDIS_URL)');
+  }
+  return command;
+}
+
+export function configFrom(flags: ConfigFlags): Config {
+  try {
+    return loadConfig(process.env, flags);
+  } catch (error) {
+    if (error instanceof ConfigError) fail(`Invalid configuration:\n${error.message}`, 2);
+    throw error;
+  }
+}
+
+export function fail(message: string, exitCode = 1): never {
+  process.stderr.write(`flowline: ${message}\n`);
+  process.exit(exitCode);
+}

@@ -1,0 +1,88 @@
+import closeWithGrace from 'close-with-grace';
+import { dirname, join, resolve } from 'node:path';
+import type { Config, ConfigFlags } from '../config.js';
+import { ensureDemo, type DemoCredentials } from '../demo/seed.js';
+import { startSimulator, type Simulator } from '../demo/simulator.js';
+import { systemClock } from '../domain/time.js';
+import { buildApp } from '../http/app.js';
+import { createLogger } from '../logger.js';
+import { openStore, parseDatabaseUrl } from '../store/open-store.js';
+import { fail } from './options.js';
+import { progressPrinter } from './progress.js';
+
+export interface ServeOptions {
+  demo?: boolean;
+  demoFile?: string;
+  simulator?: boolean;
+  simulatorInterval?: string;
+  migrate?: boolean;
+}
+
+/** Where `--demo` keeps the demo credentials between restarts: beside the SQLite file, or in ./data. */
+export function defaultDemoFile(config: Config): string {
+  const location = parseDatabaseUrl(config.databaseUrl);
+  const dir = location.kind === 'sqlite' && location.file !== ':memory:' ? dirname(resolve(location.file)) : resolve('data');
+  return join(dir, 'demo-credentials.json');
+}
+
+export async function serve(config: Config, options: ServeOptions): Promise<void> {
+  const logger = createLogger(config.logLevel);
+  const store = openStore(config.databaseUrl);
+  const intervalSeconds = Number(options.simulatorInterval ?? '10');
+  if (!Number.isFinite(intervalSeconds) || intervalSeconds < 0.1) fail(`--simulator-interval must be a number of seconds ≥ 0.1, not "${options.simulatorInterval}".`, 2);
+
+  try {
+    if (options.migrate !== false) {
+      const applied = await store.migrate();
+      if (applied.length > 0) logger.info({ applied }, 'database migrated');
+    }
+  } catch (error) {
+    await store.close().catch(() => undefined);
+    fail(`cannot prepare the database (${store.dialect}): ${(error as Error).message}`);
+  }
+
+  let demo: DemoCredentials | null = null;
+  if (options.demo) {
+    const file = options.demoFile ?? defaultDemoFile(config);
+    const result = await ensureDemo(store, { file, clock: systemClock, onProgress: progressPrinter() });
+    demo = result.credentials;
+    if (result.seeded) logger.info({ file }, 'demo data seeded');
+  }
+
+  const app = await buildApp({ config, store, logger });
+  let simulator: Simulator | null = null;
+  const closeListeners = closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+    if (err) logger.error({ err }, 'shutting down after an error');
+    else logger.info({ signal }, 'shutting down');
+    await simulator?.stop();
+    await app.close();
+    await store.close();
+  });
+  app.addHook('onClose', async () => closeListeners.uninstall());
+
+  const url = await app.listen({ port: config.port, host: config.host });
+  const localUrl = url.replace('://0.0.0.0', '://127.0.0.1').replace('://[::]', '://127.0.0.1');
+  const lines = [`Flowline is serving on ${url} (${store.dialect})`];
+  if (demo) {
+    lines.push(
+      'Demo admin (API token for every face; the password for the account page):',
+      `username: ${demo.admin.username}`,
+      `password: ${demo.admin.password}`,
+      `token: ${demo.admin.token}`,
+      `Try: curl -u '${demo.admin.username}:${demo.admin.token}' ${localUrl}/api/flowline/v1/controllers`,
+    );
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+
+  if (demo && options.simulator !== false) {
+    simulator = startSimulator({
+      baseUrl: localUrl,
+      controllers: demo.controllers,
+      intervalMs: intervalSeconds * 1000,
+      log: (message) => logger.debug(message),
+      onError: (error) => logger.warn({ err: error }, 'simulator batch failed'),
+    });
+  }
+}
+
+export type { ConfigFlags };
