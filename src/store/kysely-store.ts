@@ -70,6 +70,16 @@ export class KyselyStore implements Store {
     return this.#db.destroy();
   }
 
+  /** Runs an insert, turning a unique-key violation (also from a concurrent writer) into a 409. */
+  async #unique<T>(conflictMessage: string, insert: () => Promise<T>): Promise<T> {
+    try {
+      return await insert();
+    } catch (error) {
+      if (this.#dialect.isUniqueViolation(error)) throw ERRORS.conflict(conflictMessage);
+      throw error;
+    }
+  }
+
   // --- customers -------------------------------------------------------------------------
 
   async createCustomer(scope: Scope, name: string) {
@@ -154,9 +164,7 @@ export class KyselyStore implements Store {
   async createController(scope: Scope, input: NewController) {
     const facility = await this.getFacility(scope, input.facilityId);
     if (!facility) throw ERRORS.notFound('Facility');
-    const taken = await this.#db.selectFrom('controllers').select('id').where('serial_number', '=', input.serialNumber).executeTakeFirst();
-    if (taken) throw ERRORS.conflict(`A controller with serial number ${input.serialNumber} is already registered.`);
-    const row = await this.#db
+    const row = await this.#unique(`A controller with serial number ${input.serialNumber} is already registered.`, () => this.#db
       .insertInto('controllers')
       .values({
         customer_id: facility.customerId,
@@ -174,7 +182,7 @@ export class KyselyStore implements Store {
         created_at: this.#now(),
       })
       .returningAll()
-      .executeTakeFirstOrThrow();
+      .executeTakeFirstOrThrow());
     return toController(row);
   }
 
@@ -260,14 +268,7 @@ export class KyselyStore implements Store {
         .executeTakeFirst();
       if (!process || process.controller_id !== controller.id) throw ERRORS.unprocessable('The process belongs to another controller.');
     }
-    const taken = await this.#db
-      .selectFrom('channels')
-      .select('id')
-      .where('controller_id', '=', controller.id)
-      .where('number', '=', input.number)
-      .executeTakeFirst();
-    if (taken) throw ERRORS.conflict(`Controller ${controller.serialNumber} already has a channel ${input.number}.`);
-    const row = await this.#db
+    const row = await this.#unique(`Controller ${controller.serialNumber} already has a channel ${input.number}.`, () => this.#db
       .insertInto('channels')
       .values({
         customer_id: controller.customerId,
@@ -283,7 +284,7 @@ export class KyselyStore implements Store {
         created_at: this.#now(),
       })
       .returningAll()
-      .executeTakeFirstOrThrow();
+      .executeTakeFirstOrThrow());
     return toChannel(row);
   }
 
@@ -396,9 +397,7 @@ export class KyselyStore implements Store {
       throw ERRORS.notFound('Customer');
     }
     const email = input.email.trim().toLowerCase();
-    const taken = await this.#db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst();
-    if (taken) throw ERRORS.conflict(`A user with e-mail ${email} already exists.`);
-    const row = await this.#db
+    const row = await this.#unique(`A user with e-mail ${email} already exists.`, () => this.#db
       .insertInto('users')
       .values({
         customer_id: input.customerId,
@@ -412,7 +411,7 @@ export class KyselyStore implements Store {
         created_at: this.#now(),
       })
       .returningAll()
-      .executeTakeFirstOrThrow();
+      .executeTakeFirstOrThrow());
     return toUser(row);
   }
 

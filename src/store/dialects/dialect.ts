@@ -14,4 +14,6 @@ export interface StoreDialect {
   /** Rows per multi-row INSERT, kept under each engine's bound-parameter limit. */
   readonly insertChunkRows: number;
   ping(db: Kysely<unknown>): Promise<void>;
+  /** Whether a driver error is a unique-constraint violation (a concurrent duplicate insert). */
+  isUniqueViolation(error: unknown): boolean;
 }

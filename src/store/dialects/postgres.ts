@@ -11,6 +11,7 @@ export const postgresDialect: StoreDialect = {
   async ping(db) {
     await sql`select 1`.execute(db);
   },
+  isUniqueViolation: (error) => (error as { code?: unknown }).code === '23505',
 };
 
 const INT8_OID = 20;

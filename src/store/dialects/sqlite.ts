@@ -1,5 +1,5 @@
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql } from 'kysely';
+import { Kysely, SqliteAdapter, SqliteDialect, sql } from 'kysely';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Database } from '../schema.js';
@@ -14,7 +14,28 @@ export const sqliteDialect: StoreDialect = {
   async ping(db) {
     await sql`select 1`.execute(db);
   },
+  isUniqueViolation: (error) => {
+    const code = (error as { code?: unknown }).code;
+    return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+  },
 };
+
+/**
+ * SQLite does run CREATE and ALTER inside transactions; Kysely's adapter reports otherwise to
+ * stay conservative. Saying so lets the migrator wrap each run in one transaction, so a
+ * migration that fails midway leaves no half-created tables behind.
+ */
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
+class FlowlineSqliteDialect extends SqliteDialect {
+  override createAdapter() {
+    return new TransactionalDdlSqliteAdapter();
+  }
+}
 
 export function openSqlite(file: string): Kysely<Database> {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
@@ -24,5 +45,5 @@ export function openSqlite(file: string): Kysely<Database> {
   database.pragma('synchronous = FULL');
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  return new Kysely<Database>({ dialect: new FlowlineSqliteDialect({ database }) });
 }
