@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction, type WhereInterface } from 'kysely';
 import { ERRORS } from '../errors.js';
 import { canSeeCustomer, type Scope } from '../domain/scope.js';
 import type { Alarm, Reading } from '../domain/types.js';
@@ -22,6 +22,16 @@ import type {
 } from './store.js';
 
 type Executor = Kysely<Database> | Transaction<Database>;
+
+/**
+ * Limits a query to the scope's customer (a no-op for platform operators). Every tenant query
+ * goes through this one function; the column is `customer_id` unless the table is joined.
+ */
+function inScope<Q>(query: Q, scope: Scope, column = 'customer_id'): Q {
+  if (scope.customerId === null) return query;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  return (query as unknown as WhereInterface<any, any>).where(sql.ref(column), '=', scope.customerId) as unknown as Q;
+}
 
 /** The store over any Kysely dialect; what differs between engines lives in `dialects/`. */
 export class KyselyStore implements Store {
@@ -96,7 +106,7 @@ export class KyselyStore implements Store {
     const rows = await this.#db
       .selectFrom('customers')
       .selectAll()
-      .$if(scope.customerId !== null, (q) => q.where('id', '=', scope.customerId!))
+      .$call((q) => inScope(q, scope, 'id'))
       .orderBy('id')
       .execute();
     return rows.map(toCustomer);
@@ -113,7 +123,7 @@ export class KyselyStore implements Store {
       .selectFrom('customers')
       .selectAll()
       .where('name', '=', name)
-      .$if(scope.customerId !== null, (q) => q.where('id', '=', scope.customerId!))
+      .$call((q) => inScope(q, scope, 'id'))
       .orderBy('id')
       .executeTakeFirst();
     return row ? toCustomer(row) : null;
@@ -143,7 +153,7 @@ export class KyselyStore implements Store {
     const rows = await this.#db
       .selectFrom('facilities')
       .selectAll()
-      .$if(scope.customerId !== null, (q) => q.where('customer_id', '=', scope.customerId!))
+      .$call((q) => inScope(q, scope))
       .orderBy('id')
       .execute();
     return rows.map(toFacility);
@@ -154,7 +164,7 @@ export class KyselyStore implements Store {
       .selectFrom('facilities')
       .selectAll()
       .where('id', '=', id)
-      .$if(scope.customerId !== null, (q) => q.where('customer_id', '=', scope.customerId!))
+      .$call((q) => inScope(q, scope))
       .executeTakeFirst();
     return row ? toFacility(row) : null;
   }
@@ -190,7 +200,7 @@ export class KyselyStore implements Store {
     const rows = await this.#db
       .selectFrom('controllers')
       .selectAll()
-      .$if(scope.customerId !== null, (q) => q.where('customer_id', '=', scope.customerId!))
+      .$call((q) => inScope(q, scope))
       .$if(filter.model !== undefined, (q) => q.where('model', '=', filter.model!))
       .$if(filter.facilityId !== undefined, (q) => q.where('facility_id', '=', filter.facilityId!))
       .orderBy('id')
@@ -203,7 +213,7 @@ export class KyselyStore implements Store {
       .selectFrom('controllers')
       .selectAll()
       .where('id', '=', id)
-      .$if(scope.customerId !== null, (q) => q.where('customer_id', '=', scope.customerId!))
+      .$call((q) => inScope(q, scope))
       .executeTakeFirst();
     return row ? toController(row) : null;
   }
@@ -213,7 +223,7 @@ export class KyselyStore implements Store {
       .selectFrom('controllers')
       .selectAll()
       .where('serial_number', '=', serialNumber)
-      .$if(scope.customerId !== null, (q) => q.where('customer_id', '=', scope.customerId!))
+      .$call((q) => inScope(q, scope))
       .executeTakeFirst();
     return row ? toController(row) : null;
   }
@@ -223,7 +233,7 @@ export class KyselyStore implements Store {
       .updateTable('controllers')
       .set({ ingest_key_hash: ingestKeyHash })
       .where('id', '=', id)
-      .$if(scope.customerId !== null, (q) => q.where('customer_id', '=', scope.customerId!))
+      .$call((q) => inScope(q, scope))
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) === 0) throw ERRORS.notFound('Controller');
   }
@@ -250,7 +260,7 @@ export class KyselyStore implements Store {
     const rows = await this.#db
       .selectFrom('processes')
       .selectAll()
-      .$if(scope.customerId !== null, (q) => q.where('customer_id', '=', scope.customerId!))
+      .$call((q) => inScope(q, scope))
       .$if(filter.controllerId !== undefined, (q) => q.where('controller_id', '=', filter.controllerId!))
       .orderBy('id')
       .execute();
@@ -292,7 +302,7 @@ export class KyselyStore implements Store {
     const rows = await this.#db
       .selectFrom('channels')
       .selectAll()
-      .$if(scope.customerId !== null, (q) => q.where('customer_id', '=', scope.customerId!))
+      .$call((q) => inScope(q, scope))
       .$if(filter.controllerId !== undefined, (q) => q.where('controller_id', '=', filter.controllerId!))
       .$if(filter.processId !== undefined, (q) => q.where('process_id', '=', filter.processId!))
       .orderBy('id')
@@ -305,7 +315,7 @@ export class KyselyStore implements Store {
       .selectFrom('channels')
       .selectAll()
       .where('id', '=', id)
-      .$if(scope.customerId !== null, (q) => q.where('customer_id', '=', scope.customerId!))
+      .$call((q) => inScope(q, scope))
       .executeTakeFirst();
     return row ? toChannel(row) : null;
   }
@@ -354,7 +364,7 @@ export class KyselyStore implements Store {
       .innerJoin('channels', 'channels.id', 'readings.channel_id')
       .select(['readings.id', 'readings.channel_id', 'readings.time', 'readings.value'])
       .where('readings.channel_id', '=', query.channelId)
-      .$if(scope.customerId !== null, (q) => q.where('channels.customer_id', '=', scope.customerId!))
+      .$call((q) => inScope(q, scope, 'channels.customer_id'))
       .$if(query.from !== undefined, (q) => q.where('readings.time', '>=', query.from!))
       .$if(query.to !== undefined, (q) => q.where('readings.time', '<=', query.to!))
       .orderBy('readings.time', query.order)
@@ -369,7 +379,7 @@ export class KyselyStore implements Store {
       .innerJoin('channels', 'channels.id', 'readings.channel_id')
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .where('readings.channel_id', '=', channelId)
-      .$if(scope.customerId !== null, (q) => q.where('channels.customer_id', '=', scope.customerId!))
+      .$call((q) => inScope(q, scope, 'channels.customer_id'))
       .executeTakeFirstOrThrow();
     return Number(row.n);
   }
@@ -380,7 +390,7 @@ export class KyselyStore implements Store {
     const rows = await this.#db
       .selectFrom('alarms')
       .selectAll()
-      .$if(scope.customerId !== null, (q) => q.where('customer_id', '=', scope.customerId!))
+      .$call((q) => inScope(q, scope))
       .$if(query.controllerId !== undefined, (q) => q.where('controller_id', '=', query.controllerId!))
       .$if(query.activeOnly === true, (q) => q.where('cleared_at', 'is', null))
       .orderBy('raised_at', 'desc')
@@ -419,7 +429,7 @@ export class KyselyStore implements Store {
     const rows = await this.#db
       .selectFrom('users')
       .selectAll()
-      .$if(scope.customerId !== null, (q) => q.where('customer_id', '=', scope.customerId!))
+      .$call((q) => inScope(q, scope))
       .orderBy('id')
       .execute();
     return rows.map(toUser);
@@ -430,7 +440,7 @@ export class KyselyStore implements Store {
       .selectFrom('users')
       .selectAll()
       .where('id', '=', id)
-      .$if(scope.customerId !== null, (q) => q.where('customer_id', '=', scope.customerId!))
+      .$call((q) => inScope(q, scope))
       .executeTakeFirst();
     return row ? toUser(row) : null;
   }
