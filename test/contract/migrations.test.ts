@@ -1,9 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { sql, type Kysely } from 'kysely';
-import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PLATFORM_SCOPE } from '../../src/domain/scope.js';
 import type { StoreDialect } from '../../src/store/dialects/dialect.js';
@@ -11,7 +6,7 @@ import { postgresDialect } from '../../src/store/dialects/postgres.js';
 import { sqliteDialect } from '../../src/store/dialects/sqlite.js';
 import { createMigrator } from '../../src/store/migrations/index.js';
 import { openStore } from '../../src/store/open-store.js';
-import { storeFactories } from '../helpers/stores.js';
+import { emptyPostgresDatabase, emptySqliteFile, storeFactories } from '../helpers/stores.js';
 
 /**
  * Migrations from an empty database, on both stores. Unlike the other contract suites these
@@ -28,53 +23,21 @@ interface EmptyDatabase {
   drop(): Promise<void>;
 }
 
-const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL;
-
 async function emptyDatabase(name: 'sqlite' | 'postgres'): Promise<EmptyDatabase> {
-  if (name === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'flowline-migrations-'));
-    const file = join(dir, 'flowline.db');
-    const opened: UnmigratedStore[] = [];
-    const reopen = () => {
-      const s = openStore(file);
-      opened.push(s);
-      return s;
-    };
-    const store = reopen();
-    return {
-      store,
-      dialect: sqliteDialect,
-      reopen,
-      drop: async () => {
-        for (const s of opened) await s.close().catch(() => undefined);
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  }
-  const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
-  await admin.connect();
-  const database = `flowline_migr_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
-  await admin.query(`create database ${database}`);
-  await admin.end();
-  const url = new URL(TEST_DATABASE_URL!);
-  url.pathname = `/${database}`;
+  const database = name === 'sqlite' ? emptySqliteFile('flowline-migrations-') : await emptyPostgresDatabase('flowline_migr');
   const opened: UnmigratedStore[] = [];
   const reopen = () => {
-    const s = openStore(url.toString(), { maxConnections: 3 });
+    const s = openStore(database.url, { maxConnections: 3 });
     opened.push(s);
     return s;
   };
-  const store = reopen();
   return {
-    store,
-    dialect: postgresDialect,
+    store: reopen(),
+    dialect: name === 'sqlite' ? sqliteDialect : postgresDialect,
     reopen,
     drop: async () => {
       for (const s of opened) await s.close().catch(() => undefined);
-      const cleanup = new pg.Client({ connectionString: TEST_DATABASE_URL });
-      await cleanup.connect();
-      await cleanup.query(`drop database if exists ${database} with (force)`);
-      await cleanup.end();
+      await database.drop();
     },
   };
 }

@@ -17,51 +17,62 @@ export interface StoreFactory {
 
 const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL;
 
+export interface EmptyDatabase {
+  url: string;
+  /** Removes the file or database; close every store opened on it first. */
+  drop(): Promise<void>;
+}
+
+/** A fresh SQLite file in its own temporary folder. */
+export function emptySqliteFile(prefix = 'flowline-test-'): EmptyDatabase {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { url: join(dir, 'flowline.db'), drop: async () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A fresh database on the server named by TEST_DATABASE_URL, dropped (forcefully) by `drop`. */
+export async function emptyPostgresDatabase(prefix = 'flowline_test'): Promise<EmptyDatabase> {
+  const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await admin.connect();
+  const name = `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(TEST_DATABASE_URL!);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const cleanup = new pg.Client({ connectionString: TEST_DATABASE_URL });
+      await cleanup.connect();
+      await cleanup.query(`drop database if exists ${name} with (force)`);
+      await cleanup.end();
+    },
+  };
+}
+
+async function migratedStore(database: EmptyDatabase, options: { now?: () => number; maxConnections?: number }) {
+  const store = openStore(database.url, options);
+  await store.migrate();
+  return {
+    store,
+    url: database.url,
+    drop: async () => {
+      await store.close().catch(() => undefined);
+      await database.drop();
+    },
+  };
+}
+
 const sqliteFactory: StoreFactory = {
   name: 'sqlite',
   skipReason: null,
-  async create(options = {}) {
-    const dir = mkdtempSync(join(tmpdir(), 'flowline-test-'));
-    const url = join(dir, 'flowline.db');
-    const store = openStore(url, options);
-    await store.migrate();
-    return {
-      store,
-      url,
-      drop: async () => {
-        await store.close().catch(() => undefined);
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  },
+  create: (options = {}) => migratedStore(emptySqliteFile(), options),
 };
 
 /** Each call creates its own database on the server named by TEST_DATABASE_URL and drops it afterwards. */
 const postgresFactory: StoreFactory = {
   name: 'postgres',
   skipReason: TEST_DATABASE_URL ? null : 'TEST_DATABASE_URL is not set: PostgreSQL store tests are skipped (.ci/run sets it).',
-  async create(options = {}) {
-    const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
-    await admin.connect();
-    const name = `flowline_test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
-    await admin.query(`create database ${name}`);
-    await admin.end();
-    const url = new URL(TEST_DATABASE_URL!);
-    url.pathname = `/${name}`;
-    const store = openStore(url.toString(), { ...options, maxConnections: 5 });
-    await store.migrate();
-    return {
-      store,
-      url: url.toString(),
-      drop: async () => {
-        await store.close().catch(() => undefined);
-        const cleanup = new pg.Client({ connectionString: TEST_DATABASE_URL });
-        await cleanup.connect();
-        await cleanup.query(`drop database if exists ${name} with (force)`);
-        await cleanup.end();
-      },
-    };
-  },
+  create: async (options = {}) => migratedStore(await emptyPostgresDatabase(), { ...options, maxConnections: 5 }),
 };
 
 const announced = new Set<string>();
