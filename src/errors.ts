@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'password_required'
   | 'forbidden'
   | 'not_found'
+  | 'invalid_page'
   | 'invalid_request'
   | 'unprocessable'
   | 'conflict'

@@ -65,6 +65,8 @@ export async function ingestBatch(store: Store, controller: Controller, payload:
     const time = parseIsoTime(text);
     if (time === null) badTimes.push({ path, message: `"${text}" is not an ISO 8601 date-time` });
     else if (time > now + MAX_CLOCK_AHEAD_MS) badTimes.push({ path, message: `"${text}" is more than a day in the future` });
+    // Hour and day buckets are computed by integer division in the database too; keep times where it floors.
+    else if (time < 0) badTimes.push({ path, message: `"${text}" is before 1970` });
     return time ?? 0;
   };
   const channelOf = (number: string, path: string): Channel | undefined => {

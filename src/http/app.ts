@@ -9,11 +9,12 @@ import { ERRORS } from '../errors.js';
 import { createLogger } from '../logger.js';
 import type { Store } from '../store/store.js';
 import { authenticationHook } from './plugins/auth.js';
-import { errorHandler, renderNativeError, toAppError } from './plugins/error-handler.js';
+import { errorHandler, renderNativeError, toAppError, type ErrorRenderer } from './plugins/error-handler.js';
 import { accountRoutes } from './routes/account.js';
 import { healthRoutes } from './routes/health.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { monitoringRoutes } from './routes/monitoring.js';
+import { flowCommandFace, renderDetailError } from './flowcommand/index.js';
 import { createValidatorCompiler } from './validation.js';
 
 export interface AppDependencies {
@@ -21,6 +22,18 @@ export interface AppDependencies {
   store: Store;
   clock?: Clock;
   logger?: Logger;
+}
+
+/**
+ * Each face's error envelope by path prefix, for errors raised before routing (malformed URLs),
+ * when no face's own error handler is in charge yet.
+ */
+const FACE_ERROR_RENDERERS: [prefix: string, render: ErrorRenderer][] = [['/api/v1', renderDetailError]];
+
+function rendererForPath(url: string): ErrorRenderer {
+  const path = url.split('?')[0]!;
+  const face = FACE_ERROR_RENDERERS.find(([prefix]) => path === prefix || path.startsWith(`${prefix}/`));
+  return face ? face[1] : renderNativeError;
 }
 
 /** Bodies beyond this are refused with 413 unless a route (ingest) allows more. */
@@ -41,7 +54,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     // URLs refused before routing (bad percent-encoding, over-long parameters) get the same envelope.
     frameworkErrors: (error, request, reply) => {
       const appError = toAppError(error);
-      void (reply as FastifyReply).status(appError.status).send(renderNativeError(appError, request as FastifyRequest));
+      const render = rendererForPath(request.raw.url ?? '');
+      void (reply as FastifyReply).status(appError.status).send(render(appError, request as FastifyRequest));
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -72,6 +86,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     },
     { prefix: '/api/flowline/v1' },
   );
+  await app.register(flowCommandFace, { store, prefix: '/api/v1' });
 
   return app;
 }

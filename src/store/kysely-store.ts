@@ -6,6 +6,7 @@ import type { StoreDialect } from './dialects/dialect.js';
 import { latestMigrationName, migrateToLatest } from './migrations/index.js';
 import { toAlarm, toChannel, toController, toCustomer, toFacility, toProcess, toReading, toUser, toUserCredentials } from './mappers.js';
 import type { Database } from './schema.js';
+import { pingWindow, refreshFlowRollups, ROLLUP_CHANNEL_TYPE } from './rollups.js';
 import type {
   AlarmQuery,
   IngestAlarmEvent,
@@ -18,6 +19,7 @@ import type {
   NewProcess,
   NewUser,
   ReadingQuery,
+  RollupGrain,
   Store,
 } from './store.js';
 
@@ -327,6 +329,7 @@ export class KyselyStore implements Store {
     return this.#db.transaction().execute(async (trx) => {
       const stored = await this.#insertReadings(trx, readings);
       await updateLatestValues(trx, stored);
+      await refreshFlowRollups(trx, await rollupChannels(trx, stored), stored);
       const outcome: IngestOutcome = {
         stored,
         duplicates: batch.readings.length - stored.length,
@@ -369,8 +372,67 @@ export class KyselyStore implements Store {
       .$if(query.to !== undefined, (q) => q.where('readings.time', '<=', query.to!))
       .orderBy('readings.time', query.order)
       .limit(query.limit)
+      .$if(query.offset !== undefined && query.offset > 0, (q) => q.offset(query.offset!))
       .execute();
     return rows.map(toReading);
+  }
+
+  async countReadingsBetween(scope: Scope, channelId: number, from: number, to: number) {
+    const row = await this.#db
+      .selectFrom('readings')
+      .innerJoin('channels', 'channels.id', 'readings.channel_id')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('readings.channel_id', '=', channelId)
+      .where('readings.time', '>=', from)
+      .where('readings.time', '<', to)
+      .$call((q) => inScope(q, scope, 'channels.customer_id'))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async pingWindow(scope: Scope, channelId: number, from: number, to: number) {
+    if (!(await this.#channelVisible(scope, channelId))) return [];
+    return pingWindow(this.#db, channelId, from, to);
+  }
+
+  async sumFlowBuckets(scope: Scope, channelId: number, grain: RollupGrain, from: number, to: number) {
+    if (to <= from || !(await this.#channelVisible(scope, channelId))) return { volume: 0, pings: 0 };
+    const row =
+      grain === 'hour'
+        ? await this.#db
+            .selectFrom('flow_hours')
+            .select((eb) => [eb.fn.sum<number | null>('volume').as('volume'), eb.fn.sum<number | string | null>('ping_count').as('pings')])
+            .where('channel_id', '=', channelId)
+            .where('hour_start', '>=', from)
+            .where('hour_start', '<', to)
+            .executeTakeFirst()
+        : await this.#db
+            .selectFrom('flow_days')
+            .select((eb) => [eb.fn.sum<number | null>('volume').as('volume'), eb.fn.sum<number | string | null>('ping_count').as('pings')])
+            .where('channel_id', '=', channelId)
+            .where('day_start', '>=', from)
+            .where('day_start', '<', to)
+            .executeTakeFirst();
+    return { volume: Number(row?.volume ?? 0), pings: Number(row?.pings ?? 0) };
+  }
+
+  async listFlowHours(scope: Scope, channelId: number, from: number, to: number) {
+    if (to <= from || !(await this.#channelVisible(scope, channelId))) return [];
+    const rows = await this.#db
+      .selectFrom('flow_hours')
+      .select(['hour_start', 'volume', 'ping_count'])
+      .where('channel_id', '=', channelId)
+      .where('hour_start', '>=', from)
+      .where('hour_start', '<', to)
+      .orderBy('hour_start')
+      .execute();
+    return rows.map((r) => ({ start: r.hour_start, volume: r.volume, pings: r.ping_count }));
+  }
+
+  async #channelVisible(scope: Scope, channelId: number): Promise<boolean> {
+    if (scope.customerId === null) return true;
+    const row = await this.#db.selectFrom('channels').select('id').where('id', '=', channelId).$call((q) => inScope(q, scope)).executeTakeFirst();
+    return row !== undefined;
   }
 
   async countReadings(scope: Scope, channelId: number) {
@@ -466,6 +528,14 @@ export class KyselyStore implements Store {
   async setUserPassword(userId: number, passwordHash: string) {
     await this.#db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', userId).execute();
   }
+}
+
+/** The channels among `stored` whose readings feed volume rollups. */
+async function rollupChannels(trx: Executor, stored: Reading[]): Promise<Set<number>> {
+  const ids = [...new Set(stored.map((r) => r.channelId))];
+  if (ids.length === 0) return new Set();
+  const rows = await trx.selectFrom('channels').select('id').where('id', 'in', ids).where('type', '=', ROLLUP_CHANNEL_TYPE).execute();
+  return new Set(rows.map((r) => r.id));
 }
 
 /** A batch that names the same (channel, time) twice keeps the first, as a resend would. */

@@ -93,6 +93,20 @@ export interface UsersTable {
   created_at: number;
 }
 
+export interface FlowHoursTable {
+  channel_id: number;
+  hour_start: number;
+  volume: number;
+  ping_count: number;
+}
+
+export interface FlowDaysTable {
+  channel_id: number;
+  day_start: number;
+  volume: number;
+  ping_count: number;
+}
+
 export interface Database {
   customers: CustomersTable;
   facilities: FacilitiesTable;
@@ -102,6 +116,8 @@ export interface Database {
   readings: ReadingsTable;
   alarms: AlarmsTable;
   users: UsersTable;
+  flow_hours: FlowHoursTable;
+  flow_days: FlowDaysTable;
 }
 
 export type CustomerRow = Selectable<CustomersTable>;

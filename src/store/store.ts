@@ -13,6 +13,7 @@ import type {
   User,
   UserCredentials,
 } from '../domain/types.js';
+import type { Ping } from '../domain/volume.js';
 import type { DialectName } from './dialects/dialect.js';
 
 export interface NewFacility {
@@ -100,6 +101,16 @@ export interface ReadingQuery {
   to?: number;
   order: 'asc' | 'desc';
   limit: number;
+  offset?: number;
+}
+
+export type RollupGrain = 'hour' | 'day';
+
+export interface FlowBucket {
+  /** Start of the UTC hour or day. */
+  start: number;
+  volume: number;
+  pings: number;
 }
 
 export interface AlarmQuery {
@@ -155,6 +166,18 @@ export interface Store {
   ingest(controllerId: number, batch: IngestBatch, receivedAt: number): Promise<IngestOutcome>;
   listReadings(scope: Scope, query: ReadingQuery): Promise<Reading[]>;
   countReadings(scope: Scope, channelId: number): Promise<number>;
+  /** Readings with from <= time < to (half-open). */
+  countReadingsBetween(scope: Scope, channelId: number, from: number, to: number): Promise<number>;
+
+  /**
+   * Pings of a channel in [from, to) plus its nearest neighbours outside, sorted by time:
+   * what integrating exactly over [from, to) needs. Callers keep the range short (an hour).
+   */
+  pingWindow(scope: Scope, channelId: number, from: number, to: number): Promise<Ping[]>;
+  /** Sum of the rollup buckets (flowrate channels) starting in [from, to). */
+  sumFlowBuckets(scope: Scope, channelId: number, grain: RollupGrain, from: number, to: number): Promise<{ volume: number; pings: number }>;
+  /** The hourly rollup buckets starting in [from, to), oldest first; hours without data are absent. */
+  listFlowHours(scope: Scope, channelId: number, from: number, to: number): Promise<FlowBucket[]>;
 
   listAlarms(scope: Scope, query: AlarmQuery): Promise<Alarm[]>;
 

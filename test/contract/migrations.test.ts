@@ -1,5 +1,6 @@
-import { sql, type Kysely } from 'kysely';
+import { NO_MIGRATIONS, sql, type Kysely } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
+import { flowVolume, getFlowSensor } from '../../src/domain/flow-sensors.js';
 import { PLATFORM_SCOPE } from '../../src/domain/scope.js';
 import type { StoreDialect } from '../../src/store/dialects/dialect.js';
 import { postgresDialect } from '../../src/store/dialects/postgres.js';
@@ -7,6 +8,7 @@ import { sqliteDialect } from '../../src/store/dialects/sqlite.js';
 import { createMigrator } from '../../src/store/migrations/index.js';
 import { openStore } from '../../src/store/open-store.js';
 import { emptyPostgresDatabase, emptySqliteFile, storeFactories } from '../helpers/stores.js';
+import { createFlowSensor, DAY, expectNear, expectSameRollups, HOUR, referenceVolume, rollupRows } from './flow-helpers.js';
 
 /**
  * Migrations from an empty database, on both stores. Unlike the other contract suites these
@@ -42,8 +44,15 @@ async function emptyDatabase(name: 'sqlite' | 'postgres'): Promise<EmptyDatabase
   };
 }
 
-const APP_TABLES = ['alarms', 'channels', 'controllers', 'customers', 'facilities', 'processes', 'readings', 'users'];
+/** Every migration, in the order they apply. */
+const MIGRATIONS = ['0001-initial', '0002-flow-rollups'];
+const LATEST = '0002-flow-rollups';
+/** Tables of 0001-initial, and those 0002-flow-rollups adds. */
+const INITIAL_TABLES = ['alarms', 'channels', 'controllers', 'customers', 'facilities', 'processes', 'readings', 'users'];
+const ROLLUP_TABLES = ['flow_days', 'flow_hours'];
+const APP_TABLES = [...INITIAL_TABLES, ...ROLLUP_TABLES].sort();
 const MIGRATION_TABLES = ['flowline_migrations', 'flowline_migrations_lock'];
+/** All from 0001-initial: the rollup tables have only their primary keys. */
 const APP_INDEXES = [
   'alarms_controller_idx',
   'alarms_customer_raised_idx',
@@ -98,16 +107,16 @@ for (const factory of storeFactories()) {
       await store.ping();
       expect(await tables(store.kysely as Kysely<unknown>, dialect)).toEqual([]);
       expect(await store.currentMigration()).toBeNull();
-      expect(store.latestMigration()).toBe('0001-initial');
+      expect(store.latestMigration()).toBe(LATEST);
     });
 
-    it('migrate() applies 0001-initial once; a second migrate() applies nothing', async () => {
+    it('migrate() applies every migration once, in order; a second migrate() applies nothing', async () => {
       const { store } = await fresh();
-      expect(await store.migrate()).toEqual(['0001-initial']);
+      expect(await store.migrate()).toEqual(MIGRATIONS);
       expect(await store.currentMigration()).toBe(store.latestMigration());
       expect(await store.migrate()).toEqual([]);
-      expect(await store.currentMigration()).toBe('0001-initial');
-      expect(await appliedMigrations(store.kysely as Kysely<unknown>)).toEqual(['0001-initial']);
+      expect(await store.currentMigration()).toBe(LATEST);
+      expect(await appliedMigrations(store.kysely as Kysely<unknown>)).toEqual(MIGRATIONS);
     });
 
     it('creates every table and index, empty and usable', async () => {
@@ -129,36 +138,89 @@ for (const factory of storeFactories()) {
       const outcome = await store.ingest(controller.id, { readings: [{ channelId: channel.id, time: 1_764_000_000_000, value: 1.5 }], alarms: [] }, 1_764_000_000_500);
       expect(outcome.stored).toHaveLength(1);
       expect(await store.countReadings(PLATFORM_SCOPE, channel.id)).toBe(1);
+      // ... and so can a flow sensor, whose ingest writes the rollup tables of 0002-flow-rollups.
+      const sensor = await createFlowSensor(store, 'Fresh Flow');
+      const hour = 1_764_000_000_000 - (1_764_000_000_000 % HOUR);
+      const flow = [
+        { channelId: sensor.channel.id, time: hour, value: 2400 },
+        { channelId: sensor.channel.id, time: hour + HOUR, value: 2400 },
+      ];
+      expect((await store.ingest(sensor.controller.id, { readings: flow, alarms: [] }, hour + HOUR)).stored).toHaveLength(2);
+      const rollups = await rollupRows(store, sensor.channel.id);
+      expectSameRollups(
+        rollups.hours,
+        [
+          { start: hour, volume: 100, pings: 1 },
+          { start: hour + HOUR, volume: 0, pings: 1 },
+        ],
+        'flow_hours',
+      );
+      expectSameRollups(rollups.days, [{ start: hour - (hour % DAY), volume: 100, pings: 2 }], 'flow_days');
     });
 
-    it('migrating down leaves an empty database, and migrating up again works', async () => {
+    it('migrating down one step at a time undoes 0002 then 0001, leaving an empty database; migrating up again works', async () => {
       const { store, dialect } = await fresh();
       await store.migrate();
       const db = store.kysely as Kysely<unknown>;
-      await store.createCustomer(PLATFORM_SCOPE, 'Will be dropped');
+      const kept = await store.createCustomer(PLATFORM_SCOPE, 'Will be dropped with 0001');
+      const migrator = createMigrator(db, dialect);
 
-      const down = await createMigrator(db, dialect).migrateDown();
-      expect(down.error).toBeUndefined();
-      expect(down.results).toEqual([{ migrationName: '0001-initial', direction: 'Down', status: 'Success' }]);
+      // First step: only the rollup tables go; 0001's tables and their data stay.
+      const first = await migrator.migrateDown();
+      expect(first.error).toBeUndefined();
+      expect(first.results).toEqual([{ migrationName: '0002-flow-rollups', direction: 'Down', status: 'Success' }]);
+      expect(await tables(db, dialect)).toEqual([...INITIAL_TABLES, ...MIGRATION_TABLES].sort());
+      expect(await indexes(db, dialect)).toEqual(APP_INDEXES);
+      expect(await appliedMigrations(db)).toEqual(['0001-initial']);
+      expect(await store.currentMigration()).toBe('0001-initial');
+      expect(await store.listCustomers(PLATFORM_SCOPE)).toEqual([kept]);
+
+      // Second step: everything else.
+      const second = await migrator.migrateDown();
+      expect(second.error).toBeUndefined();
+      expect(second.results).toEqual([{ migrationName: '0001-initial', direction: 'Down', status: 'Success' }]);
       // Only Kysely's own bookkeeping tables remain, and they record nothing as applied.
       expect(await tables(db, dialect)).toEqual(MIGRATION_TABLES);
       expect(await indexes(db, dialect)).toEqual([]);
       expect(await appliedMigrations(db)).toEqual([]);
       expect(await store.currentMigration()).toBeNull();
 
-      expect(await store.migrate()).toEqual(['0001-initial']);
-      expect(await store.currentMigration()).toBe('0001-initial');
+      expect(await store.migrate()).toEqual(MIGRATIONS);
+      expect(await store.currentMigration()).toBe(LATEST);
       expect(await tables(db, dialect)).toEqual([...APP_TABLES, ...MIGRATION_TABLES].sort());
+      expect(await indexes(db, dialect)).toEqual(APP_INDEXES);
       // The data went with the tables; ids start afresh in a usable schema.
       expect(await store.listCustomers(PLATFORM_SCOPE)).toEqual([]);
       const again = await store.createCustomer(PLATFORM_SCOPE, 'After re-up');
       expect(await store.listCustomers(PLATFORM_SCOPE)).toEqual([again]);
     });
 
-    it('a second migrateDown() on an empty database does nothing', async () => {
+    it('migrateTo(NO_MIGRATIONS) undoes both migrations in one call, newest first', async () => {
+      const { store, dialect } = await fresh();
+      await store.migrate();
+      const db = store.kysely as Kysely<unknown>;
+      await createFlowSensor(store, 'Will be dropped');
+
+      const down = await createMigrator(db, dialect).migrateTo(NO_MIGRATIONS);
+      expect(down.error).toBeUndefined();
+      expect(down.results).toEqual([
+        { migrationName: '0002-flow-rollups', direction: 'Down', status: 'Success' },
+        { migrationName: '0001-initial', direction: 'Down', status: 'Success' },
+      ]);
+      expect(await tables(db, dialect)).toEqual(MIGRATION_TABLES);
+      expect(await indexes(db, dialect)).toEqual([]);
+      expect(await appliedMigrations(db)).toEqual([]);
+      expect(await store.currentMigration()).toBeNull();
+
+      expect(await store.migrate()).toEqual(MIGRATIONS);
+      expect(await tables(db, dialect)).toEqual([...APP_TABLES, ...MIGRATION_TABLES].sort());
+    });
+
+    it('one more migrateDown() on an empty database does nothing', async () => {
       const { store, dialect } = await fresh();
       await store.migrate();
       const migrator = createMigrator(store.kysely as Kysely<unknown>, dialect);
+      await migrator.migrateDown();
       await migrator.migrateDown();
       const again = await migrator.migrateDown();
       expect(again.error).toBeUndefined();
@@ -166,12 +228,63 @@ for (const factory of storeFactories()) {
       expect(await tables(store.kysely as Kysely<unknown>, dialect)).toEqual(MIGRATION_TABLES);
     });
 
+    it('a database at 0001-initial is brought up to date by applying 0002 alone, keeping its data', async () => {
+      const { store, dialect } = await fresh();
+      const db = store.kysely as Kysely<unknown>;
+      const to0001 = await createMigrator(db, dialect).migrateTo('0001-initial');
+      expect(to0001.error).toBeUndefined();
+      expect(to0001.results).toEqual([{ migrationName: '0001-initial', direction: 'Up', status: 'Success' }]);
+      expect(await store.currentMigration()).toBe('0001-initial');
+      expect(await tables(db, dialect)).toEqual([...INITIAL_TABLES, ...MIGRATION_TABLES].sort());
+      const customer = await store.createCustomer(PLATFORM_SCOPE, 'Before 0002');
+
+      expect(await store.migrate()).toEqual(['0002-flow-rollups']);
+      expect(await store.currentMigration()).toBe(LATEST);
+      expect(await appliedMigrations(db)).toEqual(MIGRATIONS);
+      expect(await tables(db, dialect)).toEqual([...APP_TABLES, ...MIGRATION_TABLES].sort());
+      expect(await store.listCustomers(PLATFORM_SCOPE)).toEqual([customer]);
+    });
+
+    // Releases before 0002 already stored flowrate readings (the demo's flow sensors, any
+    // device with a flowrate input) without rollups. Volume queries read whole hours and days
+    // from the rollups only, so 0002 must build them for the readings already there.
+    it('upgrading a 0001 database that holds flowrate readings builds their rollups', async () => {
+      const { store, dialect } = await fresh();
+      const db = store.kysely as Kysely<unknown>;
+      await createMigrator(db, dialect).migrateTo('0001-initial');
+      const sensor = await createFlowSensor(store, 'Legacy Flow');
+      // Written as the previous release's ingest wrote them: straight into readings.
+      const t0 = Date.parse('2026-03-01T00:00:00Z');
+      const series = Array.from({ length: 3 * 24 * 4 + 1 }, (_, i) => ({ time: t0 + i * 15 * 60_000, rate: 1000 + (i % 7) * 100 }));
+      await store.kysely
+        .insertInto('readings')
+        .values(series.map((p) => ({ channel_id: sensor.channel.id, time: p.time, value: p.rate })))
+        .execute();
+
+      expect(await store.migrate()).toEqual(['0002-flow-rollups']);
+      const rollups = await rollupRows(store, sensor.channel.id);
+      expect(rollups.hours.map((h) => h.pings).reduce((a, b) => a + b, 0), 'pings counted in flow_hours').toBe(series.length);
+      expect(rollups.days.map((d) => [d.start, d.pings])).toEqual([
+        [t0, 96],
+        [t0 + DAY, 96],
+        [t0 + 2 * DAY, 96],
+        [t0 + 3 * DAY, 1],
+      ]);
+      const flowSensor = await getFlowSensor(store, PLATFORM_SCOPE, sensor.controller.id);
+      for (const [from, to] of [
+        [t0, t0 + 3 * DAY],
+        [t0 + 90 * 60_000, t0 + 2 * DAY + 5 * HOUR],
+      ] as const) {
+        expectNear(await flowVolume(store, PLATFORM_SCOPE, flowSensor, from, to), referenceVolume(series, from, to), `flowVolume over ${from}..${to}`);
+      }
+    });
+
     it('a migrated database opened again by another store is already current', async () => {
       const db = await fresh();
       await db.store.migrate();
       await db.store.createCustomer(PLATFORM_SCOPE, 'Kept');
       const other = db.reopen();
-      expect(await other.currentMigration()).toBe('0001-initial');
+      expect(await other.currentMigration()).toBe(LATEST);
       expect(await other.migrate()).toEqual([]);
       expect((await other.listCustomers(PLATFORM_SCOPE)).map((c) => c.name)).toEqual(['Kept']);
     });
@@ -188,18 +301,54 @@ for (const factory of storeFactories()) {
       expect((await tables(db, dialect)).filter((t) => APP_TABLES.includes(t))).toEqual(['users']);
 
       await sql`drop table users`.execute(db);
-      expect(await store.migrate()).toEqual(['0001-initial']);
+      expect(await store.migrate()).toEqual(MIGRATIONS);
+      expect(await tables(db, dialect)).toEqual([...APP_TABLES, ...MIGRATION_TABLES].sort());
+    });
+
+    it('a failure in 0002 undoes the whole run: 0001-initial, applied in the same run, is rolled back too', async () => {
+      const { store, dialect } = await fresh();
+      const db = store.kysely as Kysely<unknown>;
+      // The LAST table 0002-flow-rollups creates: 0001 and the first table of 0002 succeed first.
+      await sql`create table flow_days (stray integer)`.execute(db);
+      await expect(store.migrate()).rejects.toThrow(/flow_days/);
+      expect(await store.currentMigration()).toBeNull();
+      expect(await appliedMigrations(db)).toEqual([]);
+      expect((await tables(db, dialect)).filter((t) => APP_TABLES.includes(t))).toEqual(['flow_days']);
+      expect(await indexes(db, dialect)).toEqual([]);
+
+      await sql`drop table flow_days`.execute(db);
+      expect(await store.migrate()).toEqual(MIGRATIONS);
+      expect(await tables(db, dialect)).toEqual([...APP_TABLES, ...MIGRATION_TABLES].sort());
+    });
+
+    it('a failure in 0002 on a database at 0001 leaves it at 0001 with its data', async () => {
+      const { store, dialect } = await fresh();
+      const db = store.kysely as Kysely<unknown>;
+      await createMigrator(db, dialect).migrateTo('0001-initial');
+      const customer = await store.createCustomer(PLATFORM_SCOPE, 'Survives');
+      await sql`create table flow_days (stray integer)`.execute(db);
+      await expect(store.migrate()).rejects.toThrow(/flow_days/);
+      expect(await store.currentMigration()).toBe('0001-initial');
+      expect(await appliedMigrations(db)).toEqual(['0001-initial']);
+      // flow_hours, created before the failure, is gone again.
+      expect(await tables(db, dialect)).toEqual([...INITIAL_TABLES, 'flow_days', ...MIGRATION_TABLES].sort());
+      expect(await store.listCustomers(PLATFORM_SCOPE)).toEqual([customer]);
+
+      await sql`drop table flow_days`.execute(db);
+      expect(await store.migrate()).toEqual(['0002-flow-rollups']);
       expect(await tables(db, dialect)).toEqual([...APP_TABLES, ...MIGRATION_TABLES].sort());
     });
 
     // Several server processes may start at once on one PostgreSQL database. (Two SQLite
     // connections in ONE process cannot take turns: better-sqlite3 blocks the thread.)
-    it.skipIf(factory.name !== 'postgres')('two stores migrating the same empty database at once apply 0001-initial exactly once', async () => {
+    it.skipIf(factory.name !== 'postgres')('two stores migrating the same empty database at once apply each migration exactly once', async () => {
       const db = await fresh();
       const other = db.reopen();
       const results = await Promise.all([db.store.migrate(), other.migrate()]);
-      expect(results.flat()).toEqual(['0001-initial']);
-      expect(await appliedMigrations(db.store.kysely as Kysely<unknown>)).toEqual(['0001-initial']);
+      // One store applies both (one run, one lock); the other finds nothing left to do.
+      expect(results.flat()).toEqual(MIGRATIONS);
+      expect(results.map((r) => r.length).sort()).toEqual([0, 2]);
+      expect(await appliedMigrations(db.store.kysely as Kysely<unknown>)).toEqual(MIGRATIONS);
       expect(await tables(db.store.kysely as Kysely<unknown>, db.dialect)).toEqual([...APP_TABLES, ...MIGRATION_TABLES].sort());
     });
   });

@@ -41,6 +41,10 @@ for (const factory of storeFactories()) {
           'GET /api/flowline/v1/alarms',
           'GET /api/flowline/v1/controllers',
           'GET /api/flowline/v1/channels/:id/readings',
+          'GET /api/v1/flow_sensors',
+          'GET /api/v1/flow_sensors/:id(^\\d+)/pings',
+          'GET /api/v1/flow_sensors/:id(^\\d+)/flow_volume/:start/:end',
+          'GET /api/v1/flow_sensors/:id(^\\d+)/flow_volume_hours/:start/:end',
         ].sort(),
       );
     });

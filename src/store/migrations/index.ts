@@ -1,6 +1,7 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely';
 import type { StoreDialect } from '../dialects/dialect.js';
 import { initial } from './0001-initial.js';
+import { flowRollups } from './0002-flow-rollups.js';
 
 /**
  * Migrations are listed in code (not read from a folder) so they run the same from TypeScript
@@ -10,6 +11,7 @@ import { initial } from './0001-initial.js';
 function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
   return {
     '0001-initial': initial(dialect),
+    '0002-flow-rollups': flowRollups(),
   };
 }
 

@@ -1,0 +1,21 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Store } from '../../store/store.js';
+import { authenticationHook } from '../plugins/auth.js';
+import { errorHandler, type ErrorRenderer } from '../plugins/error-handler.js';
+import { flowSensorRoutes } from './flow-sensors.js';
+
+/**
+ * Django REST Framework's envelope: `{"detail": "…"}`. A missing or foreign record is exactly
+ * "Not found." whatever the service called it, so existence never leaks.
+ */
+export const renderDetailError: ErrorRenderer = (error) => ({
+  detail: error.code === 'not_found' ? 'Not found.' : error.message,
+});
+
+/** The FlowCommand face, mounted at /api/v1 (seed 002). */
+export const flowCommandFace: FastifyPluginAsyncTypebox<{ store: Store }> = async (app, { store }) => {
+  app.setErrorHandler(errorHandler(renderDetailError));
+  app.setNotFoundHandler((request, reply) => reply.status(404).send({ detail: 'Not found.' }));
+  app.addHook('onRequest', authenticationHook(store));
+  await app.register(flowSensorRoutes, { store });
+};
