@@ -327,6 +327,7 @@ export class KyselyStore implements Store {
   async ingest(controllerId: number, batch: IngestBatch, receivedAt: number): Promise<IngestOutcome> {
     const readings = uniqueReadings(batch.readings);
     return this.#db.transaction().execute(async (trx) => {
+      await this.#lockChannels(trx, readings);
       const stored = await this.#insertReadings(trx, readings);
       await updateLatestValues(trx, stored);
       await refreshFlowRollups(trx, await rollupChannels(trx, stored), stored);
@@ -344,6 +345,16 @@ export class KyselyStore implements Store {
       }
       return outcome;
     });
+  }
+
+  /**
+   * Two batches for one channel must not recompute its rollups from each other's half-written
+   * state: lock the batch's channels first, in id order so two batches cannot deadlock.
+   */
+  async #lockChannels(trx: Executor, readings: IngestReading[]): Promise<void> {
+    if (!this.#dialect.supportsRowLocks || readings.length === 0) return;
+    const ids = [...new Set(readings.map((r) => r.channelId))].sort((a, b) => a - b);
+    await trx.selectFrom('channels').select('id').where('id', 'in', ids).orderBy('id').forNoKeyUpdate().execute();
   }
 
   async #insertReadings(trx: Executor, readings: IngestReading[]): Promise<Reading[]> {

@@ -8,6 +8,7 @@ export const postgresDialect: StoreDialect = {
   idType: 'bigint',
   idColumn: (col) => col.primaryKey().generatedByDefaultAsIdentity(),
   insertChunkRows: 2000,
+  supportsRowLocks: true,
   async ping(db) {
     await sql`select 1`.execute(db);
   },

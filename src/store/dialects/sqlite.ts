@@ -11,6 +11,7 @@ export const sqliteDialect: StoreDialect = {
   idType: 'integer',
   idColumn: (col) => col.primaryKey().autoIncrement(),
   insertChunkRows: 1000,
+  supportsRowLocks: false,
   async ping(db) {
     await sql`select 1`.execute(db);
   },
