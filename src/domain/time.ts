@@ -44,9 +44,27 @@ export function formatIsoMillis(ms: number): string {
   return new Date(ms).toISOString();
 }
 
-/** `YYYY-MM-DDTHH:MM:SSZ`, the second-precision form the FlowCommand document uses. */
+const MS_PER_DAY = 86_400_000;
+const two = (n: number) => (n < 10 ? `0${n}` : `${n}`);
+let cachedDay = Number.NaN;
+let cachedDayPrefix = '';
+
+/**
+ * `YYYY-MM-DDTHH:MM:SSZ`, the second-precision form the FlowCommand document uses. A page of
+ * pings formats a thousand times from one or two days, so the date part is kept from the
+ * previous call (a pure memo: same input, same output).
+ */
 export function formatIsoSeconds(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  const day = Math.floor(ms / MS_PER_DAY);
+  if (day !== cachedDay) {
+    const date = new Date(day * MS_PER_DAY).toISOString();
+    // Years outside 0000-9999 have a longer ISO form; leave those to toISOString entirely.
+    if (date.length !== 24) return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+    cachedDay = day;
+    cachedDayPrefix = date.slice(0, 11);
+  }
+  const seconds = Math.floor((ms - day * MS_PER_DAY) / 1000);
+  return `${cachedDayPrefix}${two(Math.floor(seconds / 3600))}:${two(Math.floor(seconds / 60) % 60)}:${two(seconds % 60)}Z`;
 }
 
 export interface Clock {

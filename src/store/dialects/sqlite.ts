@@ -1,5 +1,5 @@
-import SqliteDatabase from 'better-sqlite3';
-import { Kysely, SqliteAdapter, SqliteDialect, sql } from 'kysely';
+import BetterSqlite from 'better-sqlite3';
+import { Kysely, SqliteAdapter, SqliteDialect, sql, type SqliteDatabase, type SqliteStatement } from 'kysely';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Database } from '../schema.js';
@@ -40,11 +40,33 @@ class FlowlineSqliteDialect extends SqliteDialect {
 
 export function openSqlite(file: string): Kysely<Database> {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-  const database = new SqliteDatabase(file);
+  const database = new BetterSqlite(file);
   database.pragma('journal_mode = WAL');
   // FULL: an ingest batch is acknowledged only once it survives power loss, not just a process crash.
   database.pragma('synchronous = FULL');
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
-  return new Kysely<Database>({ dialect: new FlowlineSqliteDialect({ database }) });
+  return new Kysely<Database>({ dialect: new FlowlineSqliteDialect({ database: withStatementCache(database) }) });
+}
+
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * Kysely prepares every query afresh; better-sqlite3 statements are reusable, and compiling
+ * SQL is a large share of a small query's time. Statements are kept by their SQL text (the
+ * few shapes the store generates), least recently used first out.
+ */
+function withStatementCache(database: SqliteDatabase): SqliteDatabase {
+  const statements = new Map<string, SqliteStatement>();
+  return {
+    close: () => database.close(),
+    prepare(text: string): SqliteStatement {
+      const cached = statements.get(text);
+      if (cached) statements.delete(text);
+      else if (statements.size >= STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value!);
+      const statement = cached ?? database.prepare(text);
+      statements.set(text, statement);
+      return statement;
+    },
+  };
 }
