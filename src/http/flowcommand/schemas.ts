@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
-import { IsoTimeInputSchema } from '../schemas/common.js';
+import { IsoTimeInputSchema, Nullable } from '../schemas/common.js';
 
-const NullableString = Type.Union([Type.String(), Type.Null()]);
+const NullableString = Nullable(Type.String());
 /** `YYYY-MM-DDTHH:MM:SSZ`, UTC, second precision, as the FlowCommand document writes times. */
 const DateTime = Type.String({ description: 'UTC, `YYYY-MM-DDTHH:MM:SSZ`', examples: ['2019-02-05T20:41:02Z'] });
 
@@ -16,13 +16,13 @@ export const detailErrors = {
 export const FlowSensorSchema = Type.Object({
   id: Type.Integer({ description: 'ID of the flow sensor' }),
   name: Type.String({ description: 'Name of flow sensor' }),
-  latitude: Type.Union([Type.Number(), Type.Null()], { description: 'Latitude GPS coordinate of sensor' }),
-  longitude: Type.Union([Type.Number(), Type.Null()], { description: 'Longitude GPS coordinate of sensor' }),
-  pipe_diameter: Type.Union([Type.Number(), Type.Null()], { description: 'Diameter of pipe in inches' }),
-  last_ping_flowrate: Type.Union([Type.Number(), Type.Null()], { description: 'Flowrate in bbls/day from most recent ping' }),
-  last_ping_datetime: Type.Union([DateTime, Type.Null()], { description: 'Datetime of most recent ping in UTC' }),
-  activated_at: Type.Union([DateTime, Type.Null()], { description: 'Datetime of when the sensor was activated' }),
-  tag: Type.Union([Type.String(), Type.Null()], { description: 'Free-text label' }),
+  latitude: Nullable(Type.Number({ description: 'Latitude GPS coordinate of sensor' })),
+  longitude: Nullable(Type.Number({ description: 'Longitude GPS coordinate of sensor' })),
+  pipe_diameter: Nullable(Type.Number({ description: 'Diameter of pipe in inches' })),
+  last_ping_flowrate: Nullable(Type.Number({ description: 'Flowrate in bbls/day from most recent ping' })),
+  last_ping_datetime: Nullable({ ...DateTime, description: 'Datetime of most recent ping in UTC' }),
+  activated_at: Nullable({ ...DateTime, description: 'Datetime of when the sensor was activated' }),
+  tag: Nullable(Type.String({ description: 'Free-text label' })),
 });
 
 export const PingSchema = Type.Object({
@@ -46,8 +46,8 @@ export const FlowVolumeSchema = Type.Object({
 const page = <T extends ReturnType<typeof Type.Object>>(item: T) =>
   Type.Object({
     count: Type.Integer(),
-    next: Type.Union([Type.String(), Type.Null()]),
-    previous: Type.Union([Type.String(), Type.Null()]),
+    next: Nullable(Type.String()),
+    previous: Nullable(Type.String()),
     results: Type.Array(item),
   });
 

@@ -5,17 +5,17 @@ import type { Clock } from '../../domain/time.js';
 import { formatIsoMillis } from '../../domain/time.js';
 import { ERRORS } from '../../errors.js';
 import type { Store } from '../../store/store.js';
-import { IsoTimeSchema, nativeErrors } from '../schemas/common.js';
+import { IsoTimeSchema, nativeErrors, Nullable } from '../schemas/common.js';
 
 const AccountSchema = Type.Object({
   id: Type.Integer(),
   email: Type.String(),
   name: Type.String(),
   role: Type.Union([Type.Literal('admin'), Type.Literal('user')]),
-  customer_id: Type.Union([Type.Integer(), Type.Null()]),
+  customer_id: Nullable(Type.Integer()),
   has_api_token: Type.Boolean(),
-  api_token_created_at: Type.Union([IsoTimeSchema, Type.Null()]),
-  api_terms_accepted_at: Type.Union([IsoTimeSchema, Type.Null()]),
+  api_token_created_at: Nullable(IsoTimeSchema),
+  api_terms_accepted_at: Nullable(IsoTimeSchema),
 });
 
 const TokenSchema = Type.Object({

@@ -1,9 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { Nullable } from '../schemas/common.js';
 import type { Store } from '../../store/store.js';
 
 const HealthSchema = Type.Object({ status: Type.String() });
-const ReadySchema = Type.Object({ status: Type.String(), store: Type.String(), migration: Type.Union([Type.String(), Type.Null()]) });
+const ReadySchema = Type.Object({ status: Type.String(), store: Type.String(), migration: Nullable(Type.String()) });
 
 /** Liveness says the process answers; readiness says it can serve data (store reachable and migrated). */
 export const healthRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (app, { store }) => {

@@ -4,10 +4,10 @@ import { alarms, channelReadings, controllersWithChannels } from '../../domain/m
 import { formatIsoMillis, parseIsoTime } from '../../domain/time.js';
 import { ERRORS } from '../../errors.js';
 import type { Store } from '../../store/store.js';
-import { IdParamSchema, IsoTimeInputSchema, IsoTimeSchema, nativeErrors } from '../schemas/common.js';
+import { IdParamSchema, IsoTimeInputSchema, IsoTimeSchema, nativeErrors, Nullable } from '../schemas/common.js';
 
-const NullableNumber = Type.Union([Type.Number(), Type.Null()]);
-const NullableTime = Type.Union([IsoTimeSchema, Type.Null()]);
+const NullableNumber = Nullable(Type.Number());
+const NullableTime = Nullable(IsoTimeSchema);
 
 const ChannelSchema = Type.Object({
   id: Type.Integer(),
@@ -15,8 +15,8 @@ const ChannelSchema = Type.Object({
   name: Type.String(),
   kind: Type.String(),
   type: Type.String(),
-  unit: Type.Union([Type.String(), Type.Null()]),
-  process_id: Type.Union([Type.Integer(), Type.Null()]),
+  unit: Nullable(Type.String()),
+  process_id: Nullable(Type.Integer()),
   latest_value: NullableNumber,
   latest_time: NullableTime,
 });
@@ -36,7 +36,7 @@ const ReadingSchema = Type.Object({ id: Type.Integer(), time: IsoTimeSchema, val
 const AlarmSchema = Type.Object({
   id: Type.Integer(),
   controller_id: Type.Integer(),
-  channel_id: Type.Union([Type.Integer(), Type.Null()]),
+  channel_id: Nullable(Type.Integer()),
   type: Type.String(),
   code: Type.Integer(),
   severity: Type.String(),

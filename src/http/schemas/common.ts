@@ -1,4 +1,4 @@
-import { Type } from 'typebox';
+import { Type, type Static, type TSchema } from 'typebox';
 
 export const NativeErrorSchema = Type.Object({
   error: Type.Object({ code: Type.String(), message: Type.String() }),
@@ -23,3 +23,14 @@ export const nativeErrors = {
   413: NativeErrorSchema,
   422: NativeErrorSchema,
 } as const;
+
+/**
+ * `T | null` as a JSON Schema type list rather than `anyOf`: fast-json-stringify serialises a
+ * type list directly, while for `anyOf` it validates every value against each branch first,
+ * which dominated the time of a page of 1000 pings.
+ */
+export function Nullable<T extends TSchema>(schema: T) {
+  const type = (schema as { type?: unknown }).type;
+  if (typeof type !== 'string') throw new Error('Nullable() takes a schema with one JSON type');
+  return Type.Unsafe<Static<T> | null>({ ...schema, type: [type, 'null'] });
+}

@@ -54,6 +54,24 @@ for (const factory of storeFactories()) {
       expect(res.body).toContain('"flow_volume":1000,');
     });
 
+    it('a page answered before is not served stale: new and late pings show at once', async () => {
+      const url = `${FC}/flow_sensors/${sensor.controller.id}/pings/`;
+      const first = (await app.inject({ url, headers: tokenAuth(t) })).json();
+      const newest = T0 + 26 * HOUR + 1500 * 60_000;
+      await storePings(store, sensor, [[newest, 42]]);
+      const second = (await app.inject({ url, headers: tokenAuth(t) })).json();
+      expect(second.count).toBe(first.count + 1);
+      expect(second.results[0]).toMatchObject({ flowrate: 42, datetime: new Date(newest).toISOString().replace('.000Z', 'Z') });
+      expect(second.results.slice(1)).toEqual(first.results.slice(0, 999));
+
+      // A late ping inside the filtered range changes that filtered page too.
+      const filtered = `${url}?start=2026-05-01T03:00:00Z&end=2026-05-01T05:00:00Z`;
+      expect((await app.inject({ url: filtered, headers: tokenAuth(t) })).json().count).toBe(3);
+      await storePings(store, sensor, [[T0 + 3.5 * HOUR, 7]]);
+      const late = (await app.inject({ url: filtered, headers: tokenAuth(t) })).json();
+      expect(late.results.map((r: { flowrate: number }) => r.flowrate)).toEqual([1000, 1000, 7, 1000]);
+    });
+
     it('malformed URLs under /api/v1 answer in the detail envelope', async () => {
       const res = await app.inject({ url: `${FC}/flow_sensors/%/pings/`, headers: tokenAuth(t) });
       expect(res.statusCode).toBe(400);
