@@ -4,7 +4,7 @@
  * data does, so losing it (a restart, another server process) costs time, never correctness.
  */
 export class ResponseCache {
-  readonly #entries = new Map<string, string>();
+  readonly #entries = new Map<string, Buffer>();
   readonly #maxBytes: number;
   #bytes = 0;
 
@@ -12,7 +12,7 @@ export class ResponseCache {
     this.#maxBytes = maxBytes;
   }
 
-  get(key: string): string | undefined {
+  get(key: string): Buffer | undefined {
     const value = this.#entries.get(key);
     if (value !== undefined) {
       this.#entries.delete(key);
@@ -21,7 +21,7 @@ export class ResponseCache {
     return value;
   }
 
-  set(key: string, value: string): void {
+  set(key: string, value: Buffer): void {
     if (value.length > this.#maxBytes) return;
     const previous = this.#entries.get(key);
     if (previous !== undefined) {
