@@ -13,11 +13,18 @@ const floorTo = (t: number, unit: number) => Math.floor(t / unit) * unit;
  * Pings of a channel in [from, to), plus the last one before `from` and the first at or
  * after `to`: everything needed to integrate exactly over [from, to).
  */
-export async function pingWindow(db: Executor, channelId: number, from: number, to: number): Promise<Ping[]> {
+export async function pingWindow(
+  db: Executor,
+  channelId: number,
+  from: number,
+  to: number,
+  restrict: <Q>(query: Q) => Q = (query) => query,
+): Promise<Ping[]> {
+  const readings = () => db.selectFrom('readings').select(['time', 'value']).where('channel_id', '=', channelId).$call(restrict);
   const [before, inside, after] = await Promise.all([
-    db.selectFrom('readings').select(['time', 'value']).where('channel_id', '=', channelId).where('time', '<', from).orderBy('time', 'desc').limit(1).executeTakeFirst(),
-    db.selectFrom('readings').select(['time', 'value']).where('channel_id', '=', channelId).where('time', '>=', from).where('time', '<', to).orderBy('time', 'asc').execute(),
-    db.selectFrom('readings').select(['time', 'value']).where('channel_id', '=', channelId).where('time', '>=', to).orderBy('time', 'asc').limit(1).executeTakeFirst(),
+    readings().where('time', '<', from).orderBy('time', 'desc').limit(1).executeTakeFirst(),
+    readings().where('time', '>=', from).where('time', '<', to).orderBy('time', 'asc').execute(),
+    readings().where('time', '>=', to).orderBy('time', 'asc').limit(1).executeTakeFirst(),
   ]);
   const pings = inside.map((r) => ({ time: r.time, rate: r.value }));
   if (before) pings.unshift({ time: before.time, rate: before.value });
