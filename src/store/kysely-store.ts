@@ -6,7 +6,7 @@ import type { StoreDialect } from './dialects/dialect.js';
 import { latestMigrationName, migrateToLatest } from './migrations/index.js';
 import { toAlarm, toChannel, toController, toCustomer, toFacility, toProcess, toReading, toUser, toUserCredentials } from './mappers.js';
 import type { Database } from './schema.js';
-import { pingWindow, refreshFlowRollups, ROLLUP_CHANNEL_TYPE } from './rollups.js';
+import { flowHoursBetween, pingWindow, refreshFlowRollups, ROLLUP_CHANNEL_TYPE } from './rollups.js';
 import type {
   AlarmQuery,
   IngestAlarmEvent,
@@ -442,15 +442,8 @@ export class KyselyStore implements Store {
   }
 
   async listFlowHours(scope: Scope, channelId: number, from: number, to: number) {
-    if (to <= from || !(await this.#channelVisible(scope, channelId))) return [];
-    const rows = await this.#db
-      .selectFrom('flow_hours')
-      .select(['hour_start', 'volume', 'ping_count'])
-      .where('channel_id', '=', channelId)
-      .where('hour_start', '>=', from)
-      .where('hour_start', '<', to)
-      .orderBy('hour_start')
-      .execute();
+    if (to <= from) return [];
+    const rows = await flowHoursBetween(this.#db, channelId, from, to, (q) => channelInScope(q, scope, channelId));
     return rows.map((r) => ({ start: r.hour_start, volume: r.volume, pings: r.ping_count }));
   }
 

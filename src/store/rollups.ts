@@ -54,6 +54,19 @@ export async function refreshFlowRollups(trx: Executor, rollupChannelIds: Readon
   for (const [channelId, { lo, hi }] of byChannel) await refreshChannel(trx, channelId, lo, hi);
 }
 
+/** A channel's hourly rollup rows starting in [from, to), oldest first. */
+export function flowHoursBetween(db: Executor, channelId: number, from: number, to: number, restrict: <Q>(query: Q) => Q = (query) => query) {
+  return db
+    .selectFrom('flow_hours')
+    .select(['hour_start', 'volume', 'ping_count'])
+    .where('channel_id', '=', channelId)
+    .where('hour_start', '>=', from)
+    .where('hour_start', '<', to)
+    .$call(restrict)
+    .orderBy('hour_start')
+    .execute();
+}
+
 /**
  * Builds a channel's rollups from all its stored pings, a week of pings at a time so memory
  * stays bounded however long the history (used when rollups are introduced on old data).
@@ -93,14 +106,7 @@ async function refreshChannel(trx: Executor, channelId: number, lo: number, hi: 
 
   const dayFrom = floorTo(from, MS_PER_DAY);
   const dayTo = floorTo(to - 1, MS_PER_DAY) + MS_PER_DAY;
-  const dayHours = await trx
-    .selectFrom('flow_hours')
-    .select(['hour_start', 'volume', 'ping_count'])
-    .where('channel_id', '=', channelId)
-    .where('hour_start', '>=', dayFrom)
-    .where('hour_start', '<', dayTo)
-    .orderBy('hour_start')
-    .execute();
+  const dayHours = await flowHoursBetween(trx, channelId, dayFrom, dayTo);
   const days = new Map<number, { volume: number; ping_count: number }>();
   for (const h of dayHours) {
     const day = floorTo(h.hour_start, MS_PER_DAY);
