@@ -12,7 +12,7 @@ import pg from 'pg';
 import { createAccount, issueApiToken } from '../src/domain/accounts.js';
 import { PLATFORM_SCOPE } from '../src/domain/scope.js';
 import { systemClock } from '../src/domain/time.js';
-import { FLOW_SENSOR_MODEL } from '../src/domain/types.js';
+import { registerFlowSensor } from '../src/domain/flow-sensors.js';
 import { openStore } from '../src/store/open-store.js';
 import type { IngestReading } from '../src/store/store.js';
 
@@ -130,24 +130,14 @@ export async function buildYearFixture(factory: BackendFactory, log: Log): Promi
       longitude: -99.9018,
       timeZone: 'America/Chicago',
     });
-    const controller = await store.createController(PLATFORM_SCOPE, {
+    const { controller, channel } = await registerFlowSensor(store, PLATFORM_SCOPE, {
       facilityId: facility.id,
       serialNumber: '4000000001',
-      model: FLOW_SENSOR_MODEL,
       name: 'Bench Flow Sensor',
       pipeDiameter: 4,
       activatedAt: YEAR_START,
       tag: 'bench',
-    });
-    const produced = await store.createProcess(PLATFORM_SCOPE, { controllerId: controller.id, name: 'Produced Water' });
-    const channel = await store.createChannel(PLATFORM_SCOPE, {
-      controllerId: controller.id,
-      processId: produced.id,
-      number: 'S1',
-      name: 'Flowrate',
-      kind: 'input',
-      type: 'flowrate',
-      unit: 'bbl/day',
+      processName: 'Produced Water',
     });
     const user = await createAccount(store, PLATFORM_SCOPE, {
       customerId: customer.id,

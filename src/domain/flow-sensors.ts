@@ -1,7 +1,7 @@
 import { ERRORS } from '../errors.js';
-import type { Store } from '../store/store.js';
+import type { NewController, Store } from '../store/store.js';
 import type { Scope } from './scope.js';
-import { FLOW_SENSOR_MODEL, type Channel, type Controller, type Reading } from './types.js';
+import { FLOW_SENSOR_MODEL, type Channel, type Controller, type Process, type Reading } from './types.js';
 import { ceilHour, floorHour, integrate, MS_PER_DAY, MS_PER_HOUR } from './volume.js';
 
 /** A FlowCommand flow sensor: a controller of model `flow_sensor` and its flowrate input. */
@@ -13,6 +13,28 @@ export interface FlowSensor {
 }
 
 export const FLOWRATE_CHANNEL_TYPE = 'flowrate';
+
+export type NewFlowSensor = Omit<NewController, 'model'> & { processName?: string };
+
+/**
+ * Registers a flow sensor the way FlowCommand knows one: a controller of model `flow_sensor`
+ * with one `flowrate` input `S1` in bbl/day, inside a process so that its pings are stored.
+ */
+export async function registerFlowSensor(store: Store, scope: Scope, input: NewFlowSensor): Promise<{ controller: Controller; process: Process; channel: Channel }> {
+  const { processName, ...controllerInput } = input;
+  const controller = await store.createController(scope, { ...controllerInput, model: FLOW_SENSOR_MODEL });
+  const process = await store.createProcess(scope, { controllerId: controller.id, name: processName ?? controller.name });
+  const channel = await store.createChannel(scope, {
+    controllerId: controller.id,
+    processId: process.id,
+    number: 'S1',
+    name: 'Flow Rate',
+    kind: 'input',
+    type: FLOWRATE_CHANNEL_TYPE,
+    unit: 'bbl/day',
+  });
+  return { controller, process, channel };
+}
 
 export async function listFlowSensors(store: Store, scope: Scope): Promise<FlowSensor[]> {
   const [controllers, facilities] = await Promise.all([store.listControllers(scope, { model: FLOW_SENSOR_MODEL }), store.listFacilities(scope)]);

@@ -1,6 +1,7 @@
 import { expect } from 'vitest';
 import { PLATFORM_SCOPE } from '../../src/domain/scope.js';
-import { FLOW_SENSOR_MODEL, type Channel, type Controller, type Customer, type Facility, type Process } from '../../src/domain/types.js';
+import { registerFlowSensor } from '../../src/domain/flow-sensors.js';
+import { type Channel, type Controller, type Customer, type Facility, type Process } from '../../src/domain/types.js';
 import type { IngestReading, Store } from '../../src/store/store.js';
 import type { TestStore } from '../helpers/stores.js';
 import { newSerial } from './contract-helpers.js';
@@ -27,24 +28,8 @@ export interface FlowPlant {
 export async function createFlowSensor(store: Store, name: string): Promise<FlowPlant> {
   const customer = await store.createCustomer(PLATFORM_SCOPE, name);
   const facility = await store.createFacility(PLATFORM_SCOPE, { customerId: customer.id, name: `${name} Pad` });
-  const controller = await store.createController(PLATFORM_SCOPE, {
-    facilityId: facility.id,
-    serialNumber: newSerial(),
-    model: FLOW_SENSOR_MODEL,
-    name: `${name} Meter`,
-    pipeDiameter: 4,
-  });
-  const process = await store.createProcess(PLATFORM_SCOPE, { controllerId: controller.id, name: 'Flowline' });
-  const channel = await store.createChannel(PLATFORM_SCOPE, {
-    controllerId: controller.id,
-    processId: process.id,
-    number: 'S1',
-    name: 'Flow Rate',
-    kind: 'input',
-    type: 'flowrate',
-    unit: 'bbl/day',
-  });
-  return { customer, facility, controller, process, channel };
+  const sensor = await registerFlowSensor(store, PLATFORM_SCOPE, { facilityId: facility.id, serialNumber: newSerial(), name: `${name} Meter`, pipeDiameter: 4, processName: 'Flowline' });
+  return { customer, facility, ...sensor };
 }
 
 export interface RefPing {

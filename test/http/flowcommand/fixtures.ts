@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { expect } from 'vitest';
 import { PLATFORM_SCOPE } from '../../../src/domain/scope.js';
 import { digestSecret, newIngestKey } from '../../../src/domain/secrets.js';
-import { FLOW_SENSOR_MODEL, type Channel, type Controller, type Facility, type Process } from '../../../src/domain/types.js';
+import { registerFlowSensor } from '../../../src/domain/flow-sensors.js';
+import type { Channel, Controller, Facility, Process } from '../../../src/domain/types.js';
 import type { Store } from '../../../src/store/store.js';
 import { createTenant, type TenantFixture } from '../../helpers/fixtures.js';
 
@@ -36,10 +37,9 @@ export const nextSerial = (): string => String(serial++);
 
 export async function createFlowSensor(store: Store, facility: Facility, options: FlowSensorOptions): Promise<FlowSensorFixture> {
   const ingestKey = newIngestKey();
-  const controller = await store.createController(PLATFORM_SCOPE, {
+  const sensor = await registerFlowSensor(store, PLATFORM_SCOPE, {
     facilityId: facility.id,
     serialNumber: nextSerial(),
-    model: FLOW_SENSOR_MODEL,
     name: options.name,
     latitude: options.latitude ?? null,
     longitude: options.longitude ?? null,
@@ -47,18 +47,9 @@ export async function createFlowSensor(store: Store, facility: Facility, options
     activatedAt: options.activatedAt ?? null,
     tag: options.tag ?? null,
     ingestKeyHash: digestSecret(ingestKey),
+    processName: `${options.name} line`,
   });
-  const process = await store.createProcess(PLATFORM_SCOPE, { controllerId: controller.id, name: `${options.name} line` });
-  const channel = await store.createChannel(PLATFORM_SCOPE, {
-    controllerId: controller.id,
-    processId: process.id,
-    number: 'S1',
-    name: 'Flow rate',
-    kind: 'input',
-    type: 'flowrate',
-    unit: 'bbl/day',
-  });
-  return { controller, process, channel, ingestKey };
+  return { ...sensor, ingestKey };
 }
 
 /**
