@@ -386,12 +386,11 @@ export class KyselyStore implements Store {
   }
 
   async listReadings(scope: Scope, query: ReadingQuery) {
-    // Scope checked once on the channel, so the page itself reads only the readings index.
-    if (!(await this.#channelVisible(scope, query.channelId))) return [];
     const rows = await this.#db
       .selectFrom('readings')
       .select(['id', 'time', 'value'])
       .where('channel_id', '=', query.channelId)
+      .$call((q) => channelInScope(q, scope, query.channelId))
       .$if(query.from !== undefined, (q) => q.where('time', '>=', query.from!))
       .$if(query.to !== undefined, (q) => q.where('time', '<=', query.to!))
       .orderBy('time', query.order)
@@ -404,12 +403,11 @@ export class KyselyStore implements Store {
   async countReadingsBetween(scope: Scope, channelId: number, from: number, to: number) {
     const row = await this.#db
       .selectFrom('readings')
-      .innerJoin('channels', 'channels.id', 'readings.channel_id')
       .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('readings.channel_id', '=', channelId)
-      .where('readings.time', '>=', from)
-      .where('readings.time', '<', to)
-      .$call((q) => inScope(q, scope, 'channels.customer_id'))
+      .where('channel_id', '=', channelId)
+      .where('time', '>=', from)
+      .where('time', '<', to)
+      .$call((q) => channelInScope(q, scope, channelId))
       .executeTakeFirstOrThrow();
     return Number(row.n);
   }
@@ -447,19 +445,12 @@ export class KyselyStore implements Store {
     return rows.map((r) => ({ start: r.hour_start, volume: r.volume, pings: r.ping_count }));
   }
 
-  async #channelVisible(scope: Scope, channelId: number): Promise<boolean> {
-    if (scope.customerId === null) return true;
-    const row = await this.#db.selectFrom('channels').select('id').where('id', '=', channelId).$call((q) => inScope(q, scope)).executeTakeFirst();
-    return row !== undefined;
-  }
-
   async countReadings(scope: Scope, channelId: number) {
     const row = await this.#db
       .selectFrom('readings')
-      .innerJoin('channels', 'channels.id', 'readings.channel_id')
       .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('readings.channel_id', '=', channelId)
-      .$call((q) => inScope(q, scope, 'channels.customer_id'))
+      .where('channel_id', '=', channelId)
+      .$call((q) => channelInScope(q, scope, channelId))
       .executeTakeFirstOrThrow();
     return Number(row.n);
   }
