@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import { PLATFORM_SCOPE } from '../../src/domain/scope.js';
-import { registerFlowSensor } from '../../src/domain/flow-sensors.js';
+import { getFlowSensor, registerFlowSensor, type FlowSensor } from '../../src/domain/flow-sensors.js';
 import { type Channel, type Controller, type Customer, type Facility, type Process } from '../../src/domain/types.js';
 import type { IngestReading, Store } from '../../src/store/store.js';
 import type { TestStore } from '../helpers/stores.js';
@@ -30,6 +30,12 @@ export async function createFlowSensor(store: Store, name: string): Promise<Flow
   const facility = await store.createFacility(PLATFORM_SCOPE, { customerId: customer.id, name: `${name} Pad` });
   const sensor = await registerFlowSensor(store, PLATFORM_SCOPE, { facilityId: facility.id, serialNumber: newSerial(), name: `${name} Meter`, pipeDiameter: 4, processName: 'Flowline' });
   return { customer, facility, ...sensor };
+}
+
+/** A flow sensor as the FlowCommand services see it, beside the records it was built from. */
+export async function createResolvedFlowSensor(store: Store, name: string): Promise<FlowPlant & { sensor: FlowSensor }> {
+  const plant = await createFlowSensor(store, name);
+  return { ...plant, sensor: await getFlowSensor(store, PLATFORM_SCOPE, plant.controller.id) };
 }
 
 export interface RefPing {

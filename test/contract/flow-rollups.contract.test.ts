@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { countPings, flowVolume, flowVolumeHours, getFlowSensor, type FlowSensor } from '../../src/domain/flow-sensors.js';
+import { countPings, flowVolume, flowVolumeHours, type FlowSensor } from '../../src/domain/flow-sensors.js';
 import { PLATFORM_SCOPE } from '../../src/domain/scope.js';
 import type { IngestAlarmEvent, IngestBatch, IngestReading } from '../../src/store/store.js';
 import { storeFactories, type TestStore } from '../helpers/stores.js';
 import { createPlant, MINUTE, readingsAt, rejectionOf } from './contract-helpers.js';
 import {
   canonical,
-  createFlowSensor,
+  createResolvedFlowSensor,
   DAY,
   expectNear,
   expectSameRollups,
@@ -47,10 +47,7 @@ for (const factory of storeFactories()) {
     });
 
     let sensors = 0;
-    const newSensor = async (): Promise<FlowPlant & { sensor: FlowSensor }> => {
-      const plant = await createFlowSensor(store, `Flow ${factory.name} ${++sensors}`);
-      return { ...plant, sensor: await getFlowSensor(store, P, plant.controller.id) };
-    };
+    const newSensor = () => createResolvedFlowSensor(store, `Flow ${factory.name} ${++sensors}`);
     const ingest = (plant: FlowPlant, pings: RefPing[], alarms: IngestAlarmEvent[] = []) =>
       store.ingest(plant.controller.id, batch(toReadings(plant.channel.id, pings), alarms), T0 + 10 * DAY);
     const allHours = async (sensor: FlowSensor, from: number, to: number) => flowVolumeHours(store, P, sensor, from, to, 0, 100_000);

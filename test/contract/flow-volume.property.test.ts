@@ -1,12 +1,12 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { countPings, flowVolume, flowVolumeHours, getFlowSensor, type FlowSensor, type HourVolume, type PingFilter } from '../../src/domain/flow-sensors.js';
+import { countPings, flowVolume, flowVolumeHours, type FlowSensor, type HourVolume, type PingFilter } from '../../src/domain/flow-sensors.js';
 import { PLATFORM_SCOPE } from '../../src/domain/scope.js';
 import type { IngestReading } from '../../src/store/store.js';
 import { storeFactories, type TestStore } from '../helpers/stores.js';
 import {
   canonical,
-  createFlowSensor,
+  createResolvedFlowSensor,
   DAY,
   expectNear,
   expectSameRollups,
@@ -169,10 +169,7 @@ for (const factory of storeFactories()) {
     });
 
     let sensors = 0;
-    const newSensor = async (): Promise<FlowPlant & { sensor: FlowSensor }> => {
-      const plant = await createFlowSensor(store, `Prop ${factory.name} ${++sensors}`);
-      return { ...plant, sensor: await getFlowSensor(store, P, plant.controller.id) };
-    };
+    const newSensor = () => createResolvedFlowSensor(store, `Prop ${factory.name} ${++sensors}`);
     const ingest = async (plant: FlowPlant, readings: IngestReading[]) => {
       if (readings.length > 0) await store.ingest(plant.controller.id, { readings, alarms: [] }, T0 + 30 * DAY);
     };
