@@ -15,6 +15,7 @@ import { healthRoutes } from './routes/health.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { monitoringRoutes } from './routes/monitoring.js';
 import { flowCommandFace, renderDetailError } from './flowcommand/index.js';
+import { registerOpenApi } from './openapi.js';
 import { createValidatorCompiler } from './validation.js';
 
 export interface AppDependencies {
@@ -76,6 +77,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   });
 
   const { store } = deps;
+  // Before any route: the OpenAPI generator collects routes as they are added.
+  await registerOpenApi(app);
   await app.register(healthRoutes, { store });
   await app.register(ingestRoutes, { store, clock });
   await app.register(
