@@ -16,12 +16,13 @@ import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../src/config.js';
 import { buildApp } from '../src/http/app.js';
 import { openStore } from '../src/store/open-store.js';
+import { BENCH_RATE_LIMITS } from './fixture.js';
 
 const [mode, arg] = process.argv.slice(2);
 
 async function serveFlowline(url: string): Promise<{ port: number; close: () => Promise<void> }> {
   const store = openStore(url);
-  const app = await buildApp({ config: loadConfig({ LOG_LEVEL: 'silent' }), store });
+  const app = await buildApp({ config: loadConfig({ LOG_LEVEL: 'silent', RATE_LIMITS: BENCH_RATE_LIMITS }), store });
   await app.listen({ port: 0, host: '127.0.0.1' });
   return {
     port: (app.server.address() as AddressInfo).port,

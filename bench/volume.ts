@@ -9,7 +9,7 @@ import { loadConfig } from '../src/config.js';
 import { parseIsoTime } from '../src/domain/time.js';
 import { integrate, type Ping } from '../src/domain/volume.js';
 import { buildApp } from '../src/http/app.js';
-import { fmtInt, fmtMs, INGEST_BATCH, median, percentile, table, verdict, type Log, type YearFixture } from './fixture.js';
+import { BENCH_RATE_LIMITS, fmtInt, fmtMs, INGEST_BATCH, median, percentile, table, verdict, type Log, type YearFixture } from './fixture.js';
 
 const REQUESTS = positiveInt(process.env.BENCH_REQUESTS, 200);
 const WARMUP = positiveInt(process.env.BENCH_WARMUP, 50);
@@ -78,7 +78,7 @@ export async function volumeBench(fx: YearFixture, log: Log): Promise<boolean> {
   log(`\n== volume [${backend}]: GET /api/v1/flow_sensors/${fx.sensorId}/flow_volume/<START>/<END>/ over ${fmtInt(fx.pings)} one-minute pings`);
   log(`   ingest: ${fmtInt(fx.ingest.pingsPerSecond)} pings/s through store.ingest (${fmtInt(fx.ingest.pings)} pings in ${fx.ingest.batches} batches of up to ${fmtInt(INGEST_BATCH)}, ${fx.ingest.seconds.toFixed(1)} s, rollups maintained)`);
 
-  const app: FastifyInstance = await buildApp({ config: loadConfig({ LOG_LEVEL: 'silent' }), store: fx.store });
+  const app: FastifyInstance = await buildApp({ config: loadConfig({ LOG_LEVEL: 'silent', RATE_LIMITS: BENCH_RATE_LIMITS }), store: fx.store });
   await app.ready();
   const headers = { authorization: `Token ${fx.token}` };
   const api = async (c: Case): Promise<number> => {

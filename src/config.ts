@@ -1,5 +1,6 @@
 import { Type, type Static, type TSchema } from 'typebox';
 import { Value } from 'typebox/value';
+import { parseRateLimits, RateLimitSyntaxError } from './ratelimit/policy.js';
 
 /**
  * Configuration comes from the environment, with command-line flags overriding it. It is
@@ -14,6 +15,10 @@ const ConfigSchema = Type.Object({
   host: Type.String({ minLength: 1, default: '127.0.0.1' }),
   databaseUrl: Type.String({ minLength: 1, default: './data/flowline.db' }),
   redisUrl: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  /** Overrides of the default rate-limit policies, e.g. `fluent.default=100/1m` (see src/ratelimit/policy.ts). */
+  rateLimits: Type.Optional(Type.String()),
+  /** Fastify's `trustProxy`: `true`, a hop count, or addresses/CIDRs of the proxies in front. */
+  trustProxy: Type.Optional(Type.String({ pattern: '^(true|false|\\d{1,2}|[0-9A-Fa-f.:/, ]+)$' })),
   logLevel: Type.Union(
     LOG_LEVELS.map((l) => Type.Literal(l)),
     { default: 'info' },
@@ -31,6 +36,8 @@ const SOURCES: Record<keyof Config, { env: string; flag: string; accepted: strin
   host: { env: 'HOST', flag: '--host', accepted: 'a host name or IP address to listen on' },
   databaseUrl: { env: 'DATABASE_URL', flag: '--database-url', accepted: 'an SQLite file path, sqlite:<path>, or postgres://…' },
   redisUrl: { env: 'REDIS_URL', flag: '--redis-url', accepted: 'a redis:// or rediss:// URL' },
+  rateLimits: { env: 'RATE_LIMITS', flag: '--rate-limits', accepted: 'a comma-separated list of <face>.<class>=<max>/<window>, e.g. fluent.default=100/1m' },
+  trustProxy: { env: 'TRUST_PROXY', flag: '--trust-proxy', accepted: 'true, false, a number of proxy hops, or a comma-separated list of proxy addresses/CIDRs' },
   logLevel: { env: 'LOG_LEVEL', flag: '--log-level', accepted: LOG_LEVELS.join(', ') },
 };
 
@@ -61,6 +68,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = {}, flags: ConfigFlags = {})
     const from = flags[key] !== undefined && flags[key] !== '' ? source.flag : source.env;
     problems.set(key, `${from}=${JSON.stringify(raw[key])} is not valid: expected ${source.accepted}.`);
   }
+  if (!problems.has('rateLimits')) {
+    try {
+      parseRateLimits((value as Config).rateLimits);
+    } catch (error) {
+      if (!(error instanceof RateLimitSyntaxError)) throw error;
+      const from = flags.rateLimits !== undefined && flags.rateLimits !== '' ? SOURCES.rateLimits.flag : SOURCES.rateLimits.env;
+      problems.set('rateLimits', `${from}=${JSON.stringify(raw.rateLimits)} is not valid: ${error.message}.`);
+    }
+  }
   if (problems.size > 0) throw new ConfigError([...problems.values()].join('\n'));
   return Object.freeze(value as Config);
+}
+
+/** Fastify's `trustProxy` option from the configured text. */
+export function trustProxyOption(config: Config): boolean | string | ((address: string, hop: number) => boolean) {
+  const text = config.trustProxy?.trim();
+  if (text === undefined || text === '' || text === 'false') return false;
+  if (text === 'true') return true;
+  // A hop count: trust that many proxies nearest the server (as proxy-addr does for a number).
+  if (/^\d+$/.test(text)) {
+    const hops = Number(text);
+    return (_address, hop) => hop < hops;
+  }
+  return text;
 }

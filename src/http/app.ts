@@ -1,14 +1,15 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
-import type { Config } from '../config.js';
+import { trustProxyOption, type Config } from '../config.js';
 import { scopeOf } from '../domain/auth.js';
 import type { Scope } from '../domain/scope.js';
 import { systemClock, type Clock } from '../domain/time.js';
 import { ERRORS } from '../errors.js';
 import { createLogger } from '../logger.js';
 import type { Store } from '../store/store.js';
-import { authenticationHook } from './plugins/auth.js';
+import type { RateCounter } from '../ratelimit/counter.js';
+import { setUpRateLimiting } from '../ratelimit/setup.js';
 import { errorHandler, renderNativeError, toAppError, type ErrorRenderer } from './plugins/error-handler.js';
 import { accountRoutes } from './routes/account.js';
 import { healthRoutes } from './routes/health.js';
@@ -23,6 +24,8 @@ export interface AppDependencies {
   store: Store;
   clock?: Clock;
   logger?: Logger;
+  /** Rate-limit counters to use instead of those the configuration selects (tests share one between apps). */
+  rateCounter?: RateCounter;
 }
 
 /**
@@ -52,6 +55,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     // Fluent clients call `controller/list` with and without the trailing slash.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     return503OnClosing: true,
+    trustProxy: trustProxyOption(deps.config),
     // URLs refused before routing (bad percent-encoding, over-long parameters) get the same envelope.
     frameworkErrors: (error, request, reply) => {
       const appError = toAppError(error);
@@ -81,15 +85,16 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await registerOpenApi(app);
   await app.register(healthRoutes, { store });
   await app.register(ingestRoutes, { store, clock });
+  const guard = await setUpRateLimiting(app, deps.config, store, deps.rateCounter);
   await app.register(
     async (api) => {
-      api.addHook('onRequest', authenticationHook(store));
+      api.addHook('onRequest', guard('flowline', (seconds) => `Rate limit exceeded. Try again in ${seconds} seconds.`));
       await api.register(accountRoutes, { store, clock });
       await api.register(monitoringRoutes, { store });
     },
     { prefix: '/api/flowline/v1' },
   );
-  await app.register(flowCommandFace, { store, prefix: '/api/v1' });
+  await app.register(flowCommandFace, { store, guard, prefix: '/api/v1' });
 
   return app;
 }

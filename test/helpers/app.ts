@@ -4,9 +4,12 @@ import type { Clock } from '../../src/domain/time.js';
 import { buildApp } from '../../src/http/app.js';
 import type { Store } from '../../src/store/store.js';
 
-/** A real app over a real store, exercised through `inject`; the caller closes both. */
-export async function buildTestApp(store: Store, clock?: Clock): Promise<FastifyInstance> {
-  const config = loadConfig({ LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent' });
+/**
+ * A real app over a real store, exercised through `inject`; the caller closes both. `env`
+ * adds configuration, e.g. `{ RATE_LIMITS: … }` for a suite that makes many requests.
+ */
+export async function buildTestApp(store: Store, clock?: Clock, env: Record<string, string> = {}): Promise<FastifyInstance> {
+  const config = loadConfig({ LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...env });
   const app = await buildApp({ config, store, ...(clock ? { clock } : {}) });
   await app.ready();
   return app;

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Store } from '../../store/store.js';
-import { authenticationHook } from '../plugins/auth.js';
+import type { FaceGuardFactory } from '../../ratelimit/setup.js';
 import { errorHandler, type ErrorRenderer } from '../plugins/error-handler.js';
 import { flowSensorRoutes } from './flow-sensors.js';
 
@@ -13,9 +13,10 @@ export const renderDetailError: ErrorRenderer = (error) => ({
 });
 
 /** The FlowCommand face, mounted at /api/v1 (seed 002). */
-export const flowCommandFace: FastifyPluginAsyncTypebox<{ store: Store }> = async (app, { store }) => {
+export const flowCommandFace: FastifyPluginAsyncTypebox<{ store: Store; guard: FaceGuardFactory }> = async (app, { store, guard }) => {
   app.setErrorHandler(errorHandler(renderDetailError));
   app.setNotFoundHandler((request, reply) => reply.status(404).send({ detail: 'Not found.' }));
-  app.addHook('onRequest', authenticationHook(store));
+  // Django REST Framework's throttling message, which FlowCommand clients see.
+  app.addHook('onRequest', guard('flowcommand', (seconds) => `Request was throttled. Expected available in ${seconds} second${seconds === 1 ? '' : 's'}.`));
   await app.register(flowSensorRoutes, { store });
 };

@@ -1,8 +1,6 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import { authenticate, type Credentials, type Principal } from '../../domain/auth.js';
+import type { Credentials, Principal } from '../../domain/auth.js';
 import type { Scope } from '../../domain/scope.js';
 import { ERRORS } from '../../errors.js';
-import type { Store } from '../../store/store.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -36,14 +34,4 @@ export function parseAuthorization(header: string | undefined): Credentials | nu
     return { scheme: 'basic', username: decoded.slice(0, colon), secret: decoded.slice(colon + 1) };
   }
   return null;
-}
-
-/** An `onRequest` hook: every face registers it for its routes, and renders failures its own way. */
-export function authenticationHook(store: Store) {
-  return async function requireUser(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
-    const credentials = parseAuthorization(request.headers.authorization);
-    if (!credentials) throw ERRORS.notAuthenticated();
-    const principal = await authenticate(store, credentials);
-    request.principal = principal;
-  };
 }

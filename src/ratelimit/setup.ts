@@ -1,0 +1,32 @@
+import type { FastifyInstance, onRequestAsyncHookHandler } from 'fastify';
+import { Redis } from 'ioredis';
+import type { Config } from '../config.js';
+import type { Store } from '../store/store.js';
+import { memoryRateCounter, redisRateCounter, type RateCounter } from './counter.js';
+import { rateLimitedAuthentication } from './guard.js';
+import { parseRateLimits, type FaceName } from './policy.js';
+
+/** Builds a face's rate-limited authentication hook, given the face's wording of a 429. */
+export type FaceGuardFactory = (face: FaceName, throttledMessage: (seconds: number) => string) => onRequestAsyncHookHandler;
+
+/**
+ * The app's one rate limiter: Redis when `REDIS_URL` is set (every server process shares each
+ * client's budget), otherwise memory. A counter passed in (tests) wins over both.
+ */
+export async function setUpRateLimiting(app: FastifyInstance, config: Config, store: Store, counter?: RateCounter): Promise<FaceGuardFactory> {
+  const policies = parseRateLimits(config.rateLimits);
+  let chosen = counter;
+  if (!chosen && config.redisUrl) {
+    // Fail fast instead of queueing: with ioredis' defaults a request waits ~10 s for a Redis
+    // that is down. Here a counting error costs ~1 ms and the guard admits the request.
+    const redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
+    redis.on('error', (error: Error) => app.log.warn({ err: error }, 'redis connection error'));
+    await redis.connect().catch((error: unknown) => app.log.warn({ err: error }, 'redis unreachable at startup; rate limits are not counted until it answers'));
+    app.addHook('onClose', async () => {
+      await redis.quit().catch(() => redis.disconnect());
+    });
+    chosen = redisRateCounter(redis);
+  }
+  const counting = chosen ?? memoryRateCounter();
+  return (face, throttledMessage) => rateLimitedAuthentication({ face, policies: policies[face], counter: counting, store, throttledMessage });
+}
