@@ -16,6 +16,7 @@ import { healthRoutes } from './routes/health.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { monitoringRoutes } from './routes/monitoring.js';
 import { flowCommandFace, renderDetailError } from './flowcommand/index.js';
+import { FLUENT_PATH_PREFIXES, fluentFace, renderFluentError } from './fluent/index.js';
 import { registerOpenApi } from './openapi.js';
 import { createValidatorCompiler } from './validation.js';
 
@@ -32,7 +33,10 @@ export interface AppDependencies {
  * Each face's error envelope by path prefix, for errors raised before routing (malformed URLs),
  * when no face's own error handler is in charge yet.
  */
-const FACE_ERROR_RENDERERS: [prefix: string, render: ErrorRenderer][] = [['/api/v1', renderDetailError]];
+const FACE_ERROR_RENDERERS: [prefix: string, render: ErrorRenderer][] = [
+  ['/api/v1', renderDetailError],
+  ...FLUENT_PATH_PREFIXES.map((prefix): [string, ErrorRenderer] => [prefix, renderFluentError]),
+];
 
 function rendererForPath(url: string): ErrorRenderer {
   const path = url.split('?')[0]!;
@@ -77,7 +81,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   app.setErrorHandler(errorHandler(renderNativeError));
   app.setNotFoundHandler((request, reply) => {
     const error = ERRORS.notFound(`Route ${request.method} ${request.url.split('?')[0]}`);
-    return reply.status(404).send(renderNativeError(error, request));
+    return reply.status(404).send(rendererForPath(request.url)(error, request));
   });
 
   const { store } = deps;
@@ -95,6 +99,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     { prefix: '/api/flowline/v1' },
   );
   await app.register(flowCommandFace, { store, guard, prefix: '/api/v1' });
+  await app.register(fluentFace, { store, guard, clock });
 
   return app;
 }

@@ -9,6 +9,7 @@ import type { Database } from './schema.js';
 import { flowHoursBetween, pingWindow, refreshFlowRollups, ROLLUP_CHANNEL_TYPE } from './rollups.js';
 import type {
   AlarmQuery,
+  DownsampleQuery,
   IngestAlarmEvent,
   IngestBatch,
   IngestOutcome,
@@ -18,6 +19,7 @@ import type {
   NewFacility,
   NewProcess,
   NewUser,
+  ReadingPageQuery,
   ReadingQuery,
   RollupGrain,
   Store,
@@ -25,10 +27,6 @@ import type {
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
-/**
- * Limits a query to the scope's customer (a no-op for platform operators). Every tenant query
- * goes through this one function; the column is `customer_id` unless the table is joined.
- */
 /**
  * Limits a query on a channel's rows (readings, rollups) to a channel the scope can see, in
  * the same statement: one round trip instead of a visibility query before each read.
@@ -42,6 +40,10 @@ function channelInScope<Q>(query: Q, scope: Scope, channelId: number): Q {
   ) as unknown as Q;
 }
 
+/**
+ * Limits a query to the scope's customer (a no-op for platform operators). Every tenant query
+ * goes through this one function; the column is `customer_id` unless the table is joined.
+ */
 function inScope<Q>(query: Q, scope: Scope, column = 'customer_id'): Q {
   if (scope.customerId === null) return query;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -400,6 +402,79 @@ export class KyselyStore implements Store {
     return rows.map((r) => ({ id: r.id, channelId: query.channelId, time: r.time, value: r.value }));
   }
 
+  async listReadingsPage(scope: Scope, query: ReadingPageQuery) {
+    const { after, order } = query;
+    if (query.channelIds.length === 0 || query.limit < 1) return [];
+    // One index range scan per channel, each stopping after `limit` rows, merged by the
+    // database: a page costs channels × limit rows however long the range is.
+    const perChannel = query.channelIds.map((channelId, i) => {
+      let q = this.#db
+        .selectFrom('readings')
+        .select(['id', 'channel_id', 'time', 'value'])
+        .where('channel_id', '=', channelId)
+        .$call((q) => channelInScope(q, scope, channelId))
+        .where('time', '>=', query.from)
+        .where('time', '<', query.to);
+      if (after) {
+        // (time, channel) beyond the cursor: past the cursor's time, or at it for channels
+        // that sort after the cursor's channel.
+        const sameTimeAllowed = order === 'asc' ? channelId > after.channelId : channelId < after.channelId;
+        q = q.where('time', order === 'asc' ? (sameTimeAllowed ? '>=' : '>') : sameTimeAllowed ? '<=' : '<', after.time);
+      }
+      return this.#db.selectFrom(q.orderBy('time', order).limit(query.limit).as(`c${i}`)).selectAll();
+    });
+    const merged = perChannel.slice(1).reduce((union, q) => union.unionAll(q), perChannel[0]!);
+    const rows = await this.#db
+      .selectFrom(merged.as('page'))
+      .selectAll()
+      .orderBy('time', order)
+      .orderBy('channel_id', order)
+      .limit(query.limit)
+      .execute();
+    return rows.map(toReading);
+  }
+
+  async downsampleReadings(scope: Scope, query: DownsampleQuery) {
+    if (query.channelIds.length === 0) return [];
+    const visible = this.#db
+      .selectFrom('channels')
+      .select('channels.id')
+      .where('channels.id', 'in', query.channelIds)
+      .$call((q) => inScope(q, scope, 'channels.customer_id'));
+    const buckets = this.#db
+      .selectFrom('readings')
+      .select((eb) => [
+        'channel_id',
+        sql<number>`time - (time % ${query.intervalMs})`.as('bucket'),
+        eb.fn.min('value').as('min'),
+        eb.fn.max('value').as('max'),
+        eb.fn.avg<number>('value').as('avg'),
+        eb.fn.countAll<number>().as('count'),
+        eb.fn.max('time').as('last_time'),
+      ])
+      .where('channel_id', 'in', visible)
+      .where('time', '>=', query.from)
+      .where('time', '<', query.to)
+      .groupBy(['channel_id', 'bucket']);
+    // (channel, time) is unique, so the bucket's latest time names exactly one reading.
+    const rows = await this.#db
+      .selectFrom(buckets.as('b'))
+      .innerJoin('readings as r', (join) => join.onRef('r.channel_id', '=', 'b.channel_id').onRef('r.time', '=', 'b.last_time'))
+      .select(['b.channel_id', 'b.bucket', 'b.min', 'b.max', 'b.avg', 'b.count', 'r.value as last'])
+      .orderBy('b.bucket')
+      .orderBy('b.channel_id')
+      .execute();
+    return rows.map((r) => ({
+      channelId: r.channel_id,
+      start: Number(r.bucket),
+      min: r.min,
+      max: r.max,
+      avg: Number(r.avg),
+      last: r.last,
+      count: Number(r.count),
+    }));
+  }
+
   async countReadingsBetween(scope: Scope, channelId: number, from: number, to: number) {
     const row = await this.#db
       .selectFrom('readings')
@@ -464,6 +539,17 @@ export class KyselyStore implements Store {
       .$call((q) => inScope(q, scope))
       .$if(query.controllerId !== undefined, (q) => q.where('controller_id', '=', query.controllerId!))
       .$if(query.activeOnly === true, (q) => q.where('cleared_at', 'is', null))
+      .$if(query.raisedFrom !== undefined, (q) => q.where('raised_at', '>=', query.raisedFrom!))
+      .$if(query.raisedTo !== undefined, (q) => q.where('raised_at', '<', query.raisedTo!))
+      .$if(query.severities !== undefined, (q) => q.where('severity', 'in', query.severities!.length > 0 ? query.severities! : ['']))
+      .$if(query.before !== undefined, (q) =>
+        q.where((eb) =>
+          eb.or([
+            eb('raised_at', '<', query.before!.raisedAt),
+            eb.and([eb('raised_at', '=', query.before!.raisedAt), eb('id', '<', query.before!.id)]),
+          ]),
+        ),
+      )
       .orderBy('raised_at', 'desc')
       .orderBy('id', 'desc')
       .limit(query.limit)

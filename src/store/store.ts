@@ -104,6 +104,39 @@ export interface ReadingQuery {
   offset?: number;
 }
 
+/** Readings of several channels, ordered by (time, channel id), one page at a time. */
+export interface ReadingPageQuery {
+  channelIds: number[];
+  /** Half-open range [from, to), epoch ms. */
+  from: number;
+  to: number;
+  order: 'asc' | 'desc';
+  limit: number;
+  /** Continue strictly after this row, in the query's order (a keyset cursor). */
+  after?: { time: number; channelId: number };
+}
+
+export interface DownsampleQuery {
+  channelIds: number[];
+  /** Half-open range [from, to), epoch ms. */
+  from: number;
+  to: number;
+  /** Bucket width; buckets start at whole multiples of it since the epoch (UTC). */
+  intervalMs: number;
+}
+
+/** One channel's readings within one bucket, aggregated by the database. */
+export interface ReadingBucket {
+  channelId: number;
+  start: number;
+  min: number;
+  max: number;
+  avg: number;
+  /** The value of the bucket's latest reading. */
+  last: number;
+  count: number;
+}
+
 export type RollupGrain = 'hour' | 'day';
 
 export interface FlowBucket {
@@ -116,6 +149,12 @@ export interface FlowBucket {
 export interface AlarmQuery {
   controllerId?: number;
   activeOnly?: boolean;
+  /** Half-open range [raisedFrom, raisedTo) on raised_at, epoch ms. */
+  raisedFrom?: number;
+  raisedTo?: number;
+  severities?: AlarmSeverity[];
+  /** Newest first; continue strictly after this alarm (a keyset cursor). */
+  before?: { raisedAt: number; id: number };
   limit: number;
 }
 
@@ -166,6 +205,10 @@ export interface Store {
   ingest(controllerId: number, batch: IngestBatch, receivedAt: number): Promise<IngestOutcome>;
   listReadings(scope: Scope, query: ReadingQuery): Promise<Reading[]>;
   countReadings(scope: Scope, channelId: number): Promise<number>;
+  /** Channels outside the scope contribute nothing. */
+  listReadingsPage(scope: Scope, query: ReadingPageQuery): Promise<Reading[]>;
+  /** Buckets ordered by (start, channel id); channels outside the scope contribute nothing. */
+  downsampleReadings(scope: Scope, query: DownsampleQuery): Promise<ReadingBucket[]>;
   /** Readings with from <= time < to (half-open). */
   countReadingsBetween(scope: Scope, channelId: number, from: number, to: number): Promise<number>;
 

@@ -94,7 +94,7 @@ export const flowSensorRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = asy
     '/flow_sensors/',
     {
       schema: {
-        tags: ['flowcommand'],
+        tags: ['flow_sensors'],
         operationId: 'flowcommand.flowSensors.list',
         summary: 'Get all flow sensors, ordered by id',
         querystring: PageQuerySchema,
@@ -123,7 +123,7 @@ export const flowSensorRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = asy
     '/flow_sensors/:id(^\\d+)/pings/',
     {
       schema: {
-        tags: ['flowcommand'],
+        tags: ['flow_sensors'],
         operationId: 'flowcommand.flowSensors.pings',
         summary: "Get a flow sensor's pings, newest first",
         description: '`start` and `end` are inclusive bounds: pings with `datetime >= start` and `datetime <= end`.',
@@ -162,7 +162,7 @@ export const flowSensorRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = asy
     '/flow_sensors/:id(^\\d+)/flow_volume/:start/:end/',
     {
       schema: {
-        tags: ['flowcommand'],
+        tags: ['flow_sensors'],
         operationId: 'flowcommand.flowSensors.flowVolume',
         summary: 'Total flow volume (bbl) over [START, END)',
         description: VOLUME_SEMANTICS,
@@ -182,7 +182,7 @@ export const flowSensorRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = asy
     '/flow_sensors/:id(^\\d+)/flow_volume_hours/:start/:end/',
     {
       schema: {
-        tags: ['flowcommand'],
+        tags: ['flow_sensors'],
         operationId: 'flowcommand.flowSensors.flowVolumeHours',
         summary: 'Hourly flow volumes over [START, END), newest first',
         description: `${VOLUME_SEMANTICS} One row per UTC clock hour overlapping the range, each clipped to it (its start and end are the clipped bounds); hours without flow are 0. The rows add up to flow_volume over the same range.`,

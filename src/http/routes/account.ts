@@ -30,7 +30,7 @@ const isoOrNull = (ms: number | null) => (ms === null ? null : formatIsoMillis(m
 export const accountRoutes: FastifyPluginAsyncTypebox<{ store: Store; clock: Clock }> = async (app, { store, clock }) => {
   app.get(
     '/account',
-    { schema: { tags: ['account'], operationId: 'account.get', response: { 200: AccountSchema, ...nativeErrors } } },
+    { schema: { tags: ['account'], operationId: 'account.get', summary: 'The signed-in account', response: { 200: AccountSchema, ...nativeErrors } } },
     async (request) => {
       const user = await store.getUser(request.scope, request.principal!.userId);
       if (!user) throw ERRORS.notFound('User');
@@ -53,7 +53,9 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ store: Store; clock: Clo
       schema: {
         tags: ['account'],
         operationId: 'account.regenerateToken',
+        summary: 'Generate a new API token, revoking the previous one',
         description: 'Needs HTTP Basic with e-mail and password. Generating a token accepts the API terms.',
+        security: [{ basicAuth: [] }],
         body: Type.Object({ accept_terms: Type.Boolean() }),
         response: { 201: TokenSchema, ...nativeErrors },
       },

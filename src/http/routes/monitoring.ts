@@ -61,7 +61,7 @@ function timeParam(text: string | undefined, name: string): number | undefined {
 export const monitoringRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (app, { store }) => {
   app.get(
     '/controllers',
-    { schema: { tags: ['monitoring'], operationId: 'monitoring.controllers', response: { 200: Type.Object({ controllers: Type.Array(ControllerSchema) }), ...nativeErrors } } },
+    { schema: { tags: ['monitoring'], operationId: 'monitoring.controllers', summary: 'Controllers with their channels and latest values', response: { 200: Type.Object({ controllers: Type.Array(ControllerSchema) }), ...nativeErrors } } },
     async (request) => {
       const list = await controllersWithChannels(store, request.scope);
       return {
@@ -94,6 +94,7 @@ export const monitoringRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = asy
       schema: {
         tags: ['monitoring'],
         operationId: 'monitoring.channelReadings',
+        summary: "A channel's readings in a time range, newest first by default",
         params: Type.Object({ id: IdParamSchema }),
         querystring: Type.Object({
           from: Type.Optional(IsoTimeInputSchema),
@@ -122,6 +123,7 @@ export const monitoringRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = asy
       schema: {
         tags: ['monitoring'],
         operationId: 'monitoring.alarms',
+        summary: 'Alarms, newest first; only those still active with `active=true`',
         querystring: Type.Object({
           active: Type.Optional(Type.Boolean({ default: false })),
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
