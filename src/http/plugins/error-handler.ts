@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, isAppError, type ErrorCode } from '../../errors.js';
+import { NAMED_PATTERNS } from '../schemas/common.js';
 
 /**
  * Turns anything thrown while serving a request into an AppError: ours pass through,
@@ -11,7 +12,7 @@ export function toAppError(error: unknown): AppError {
   const e = error as Partial<FastifyError> & { validation?: unknown; validationContext?: string };
   if (e.validation) {
     const message = `${e.validationContext ?? 'request'}${(e.message ?? '').replace(/^(body|querystring|params|headers)/, '')}`;
-    return new AppError(400, 'invalid_request', message, e.validation);
+    return new AppError(400, 'invalid_request', readablePattern(message), e.validation);
   }
   // Text PostgreSQL cannot store (a NUL byte, an invalid sequence) is bad input, not a server fault.
   if ((e as { code?: unknown }).code === '22021' || (e as { code?: unknown }).code === '22P05') {
@@ -23,6 +24,17 @@ export function toAppError(error: unknown): AppError {
     return new AppError(status, code, e.message ?? 'Bad request.');
   }
   return new AppError(500, 'internal', 'Internal Server Error');
+}
+
+/**
+ * Ajv names a failed pattern by the regular expression itself; where a pattern is one of
+ * ours with a name, say what was expected instead.
+ */
+function readablePattern(message: string): string {
+  return message.replace(/must match pattern "(.*)"$/, (whole, pattern: string) => {
+    const name = NAMED_PATTERNS.get(pattern);
+    return name ? `must be ${name}` : whole;
+  });
 }
 
 export type ErrorRenderer = (error: AppError, request: FastifyRequest) => unknown;

@@ -7,11 +7,13 @@ export const NativeErrorSchema = Type.Object({
 /** Epoch ms rendered as ISO 8601 UTC, e.g. 2026-11-24T08:00:00.000Z */
 export const IsoTimeSchema = Type.String({ format: 'date-time' });
 
+const ISO_TIME_PATTERN = '^\\d{4}-\\d{2}-\\d{2}[T ]\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?([Zz]|[+-]\\d{2}:?\\d{2})?$';
+
 /** ISO 8601 with or without an offset (none means UTC), checked by pattern so the schema says it. */
-export const IsoTimeInputSchema = Type.String({
-  maxLength: 40,
-  pattern: '^\\d{4}-\\d{2}-\\d{2}[T ]\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?([Zz]|[+-]\\d{2}:?\\d{2})?$',
-});
+export const IsoTimeInputSchema = Type.String({ maxLength: 40, pattern: ISO_TIME_PATTERN });
+
+/** Patterns whose failures are reported by name rather than by regular expression. */
+export const NAMED_PATTERNS = new Map<string, string>([[ISO_TIME_PATTERN, 'an ISO 8601 date-time such as 2026-11-24T08:00:00Z']]);
 
 export const IdParamSchema = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
 
