@@ -17,8 +17,9 @@ function configError(env: NodeJS.ProcessEnv, flags: Parameters<typeof loadConfig
 
 describe('loadConfig', () => {
   it('has the documented defaults', () => {
-    expect(loadConfig()).toEqual({ port: 8080, host: '127.0.0.1', databaseUrl: './data/flowline.db', logLevel: 'info' });
-    expect(loadConfig({})).toEqual({ port: 8080, host: '127.0.0.1', databaseUrl: './data/flowline.db', logLevel: 'info' });
+    const defaults = { port: 8080, host: '127.0.0.1', databaseUrl: './data/flowline.db', logLevel: 'info', noDataAlarmMinutes: 30 };
+    expect(loadConfig()).toEqual(defaults);
+    expect(loadConfig({})).toEqual(defaults);
     expect(loadConfig({}).redisUrl).toBeUndefined();
   });
 
@@ -41,6 +42,9 @@ describe('loadConfig', () => {
       DATABASE_URL: 'postgres://flowline:secret@db.example:5432/flowline',
       REDIS_URL: 'redis://cache.example:6379/0',
       LOG_LEVEL: 'debug',
+      NO_DATA_ALARM_MINUTES: '0',
+      RATE_LIMITS: 'fluent.default=50/1m',
+      TRUST_PROXY: '10.0.0.0/8, 127.0.0.1',
       UNRELATED: 'ignored',
     });
     expect(config).toEqual({
@@ -49,6 +53,9 @@ describe('loadConfig', () => {
       databaseUrl: 'postgres://flowline:secret@db.example:5432/flowline',
       redisUrl: 'redis://cache.example:6379/0',
       logLevel: 'debug',
+      noDataAlarmMinutes: 0,
+      rateLimits: 'fluent.default=50/1m',
+      trustProxy: '10.0.0.0/8, 127.0.0.1',
     });
   });
 
@@ -74,7 +81,7 @@ describe('loadConfig', () => {
       { PORT: '9090', HOST: '0.0.0.0', DATABASE_URL: 'env.db', REDIS_URL: 'redis://env', LOG_LEVEL: 'debug' },
       { port: '7070', host: '::1', databaseUrl: 'flag.db', redisUrl: 'rediss://flag', logLevel: 'warn' },
     );
-    expect(config).toEqual({ port: 7070, host: '::1', databaseUrl: 'flag.db', redisUrl: 'rediss://flag', logLevel: 'warn' });
+    expect(config).toEqual({ port: 7070, host: '::1', databaseUrl: 'flag.db', redisUrl: 'rediss://flag', logLevel: 'warn', noDataAlarmMinutes: 30 });
   });
 
   it('takes numeric flags as given by the CLI, and mixes flags with the environment', () => {
@@ -84,6 +91,7 @@ describe('loadConfig', () => {
       host: '10.0.0.1',
       databaseUrl: './data/flowline.db',
       logLevel: 'error',
+      noDataAlarmMinutes: 30,
     });
   });
 
@@ -117,6 +125,13 @@ describe('loadConfig', () => {
         }
       }
       expect(accepted).toEqual([]);
+    });
+
+    it('NO_DATA_ALARM_MINUTES and TRUST_PROXY', () => {
+      expect(configError({ NO_DATA_ALARM_MINUTES: '1.5' }).message).toBe(
+        'NO_DATA_ALARM_MINUTES="1.5" is not valid: expected a whole number of minutes (0 turns the check off).',
+      );
+      expect(configError({ TRUST_PROXY: 'everyone' }).message).toMatch(/^TRUST_PROXY="everyone" is not valid: expected true, false, a number of proxy hops/);
     });
 
     it('LOG_LEVEL=loud', () => {

@@ -15,6 +15,8 @@ const ConfigSchema = Type.Object({
   host: Type.String({ minLength: 1, default: '127.0.0.1' }),
   databaseUrl: Type.String({ minLength: 1, default: './data/flowline.db' }),
   redisUrl: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  /** Minutes a controller may stay silent before the server raises its no-data alarm; 0 turns the check off. */
+  noDataAlarmMinutes: Type.Integer({ minimum: 0, maximum: 525_600, default: 30 }),
   /** Overrides of the default rate-limit policies, e.g. `fluent.default=100/1m` (see src/ratelimit/policy.ts). */
   rateLimits: Type.Optional(Type.String()),
   /** Fastify's `trustProxy`: `true`, a hop count, or addresses/CIDRs of the proxies in front. */
@@ -36,6 +38,7 @@ const SOURCES: Record<keyof Config, { env: string; flag: string; accepted: strin
   host: { env: 'HOST', flag: '--host', accepted: 'a host name or IP address to listen on' },
   databaseUrl: { env: 'DATABASE_URL', flag: '--database-url', accepted: 'an SQLite file path, sqlite:<path>, or postgres://…' },
   redisUrl: { env: 'REDIS_URL', flag: '--redis-url', accepted: 'a redis:// or rediss:// URL' },
+  noDataAlarmMinutes: { env: 'NO_DATA_ALARM_MINUTES', flag: '--no-data-alarm-minutes', accepted: 'a whole number of minutes (0 turns the check off)' },
   rateLimits: { env: 'RATE_LIMITS', flag: '--rate-limits', accepted: 'a comma-separated list of <face>.<class>=<max>/<window>, e.g. fluent.default=100/1m' },
   trustProxy: { env: 'TRUST_PROXY', flag: '--trust-proxy', accepted: 'true, false, a number of proxy hops, or a comma-separated list of proxy addresses/CIDRs' },
   logLevel: { env: 'LOG_LEVEL', flag: '--log-level', accepted: LOG_LEVELS.join(', ') },
@@ -58,7 +61,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = {}, flags: ConfigFlags = {})
   }
   // Only plain decimal digits make a port: TypeBox's lenient conversion would read 80.5 as 80,
   // 0x1F90 as 8080 and `true` as 1. Anything else stays text and fails the schema below.
-  if (typeof raw.port === 'string' && /^\d+$/.test(raw.port.trim())) raw.port = Number(raw.port.trim());
+  for (const key of ['port', 'noDataAlarmMinutes'] as const) {
+    const text = raw[key];
+    if (typeof text === 'string' && /^\d+$/.test(text.trim())) raw[key] = Number(text.trim());
+  }
   const value = Value.Default(ConfigSchema, raw);
   const problems = new Map<string, string>();
   for (const error of Value.Errors(ConfigSchema as TSchema, value)) {

@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { Config, ConfigFlags } from '../config.js';
 import { ensureDemo, type DemoCredentials } from '../demo/seed.js';
 import { startSimulator, type Simulator } from '../demo/simulator.js';
+import { watchForSilentControllers, type NoDataWatch } from '../domain/server-alarms.js';
 import { systemClock } from '../domain/time.js';
 import { buildApp } from '../http/app.js';
 import { createLogger } from '../logger.js';
@@ -51,16 +52,21 @@ export async function serve(config: Config, options: ServeOptions): Promise<void
 
   const app = await buildApp({ config, store, logger });
   let simulator: Simulator | null = null;
+  let noDataWatch: NoDataWatch | null = null;
   const closeListeners = closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
     if (err) logger.error({ err }, 'shutting down after an error');
     else logger.info({ signal }, 'shutting down');
     await simulator?.stop();
+    await noDataWatch?.stop();
     await app.close();
     await store.close();
   });
   app.addHook('onClose', async () => closeListeners.uninstall());
 
   const url = await app.listen({ port: config.port, host: config.host });
+  if (config.noDataAlarmMinutes > 0) {
+    noDataWatch = watchForSilentControllers(store, { silenceMs: config.noDataAlarmMinutes * 60_000, everyMs: 60_000, clock: systemClock, logger });
+  }
   const localUrl = url.replace('://0.0.0.0', '://127.0.0.1').replace('://[::]', '://127.0.0.1');
   const lines = [`Flowline is serving on ${url} (${store.dialect})`];
   if (demo) {

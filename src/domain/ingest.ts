@@ -2,6 +2,7 @@ import { ERRORS } from '../errors.js';
 import type { IngestAlarmEvent, IngestOutcome, IngestReading, Store } from '../store/store.js';
 import { PLATFORM_SCOPE } from './scope.js';
 import { digestSecret } from './secrets.js';
+import { SERVER_ALARM_TYPE } from './server-alarms.js';
 import { parseIsoTime, type Clock } from './time.js';
 import type { AlarmSeverity, Channel, Controller } from './types.js';
 
@@ -59,14 +60,15 @@ export async function ingestBatch(store: Store, controller: Controller, payload:
   const channels = new Map<string, Channel>();
   for (const channel of await store.listChannels(PLATFORM_SCOPE, { controllerId: controller.id })) channels.set(channel.number, channel);
 
-  const badTimes: Problem[] = [];
+  /** Bad times, and any other value a device may not send (a reserved alarm type). */
+  const badValues: Problem[] = [];
   const unknownChannels: Problem[] = [];
   const timeOf = (text: string, path: string): number => {
     const time = parseIsoTime(text);
-    if (time === null) badTimes.push({ path, message: `"${text}" is not an ISO 8601 date-time` });
-    else if (time > now + MAX_CLOCK_AHEAD_MS) badTimes.push({ path, message: `"${text}" is more than a day in the future` });
+    if (time === null) badValues.push({ path, message: `"${text}" is not an ISO 8601 date-time` });
+    else if (time > now + MAX_CLOCK_AHEAD_MS) badValues.push({ path, message: `"${text}" is more than a day in the future` });
     // Hour and day buckets are computed by integer division in the database too; keep times where it floors.
-    else if (time < 0) badTimes.push({ path, message: `"${text}" is before 1970` });
+    else if (time < 0) badValues.push({ path, message: `"${text}" is before 1970` });
     return time ?? 0;
   };
   const channelOf = (number: string, path: string): Channel | undefined => {
@@ -88,6 +90,9 @@ export async function ingestBatch(store: Store, controller: Controller, payload:
     readings.push({ channelId: channel.id, time, value: r.value });
   });
 
+  (payload.alarms ?? []).forEach((a, index) => {
+    if (a.type === SERVER_ALARM_TYPE) badValues.push({ path: `/alarms/${index}/type`, message: `"${SERVER_ALARM_TYPE}" is reserved for alarms the server raises itself` });
+  });
   const alarms: IngestAlarmEvent[] = (payload.alarms ?? []).map((a, index) => ({
     action: a.event,
     channelId: a.channel === undefined ? null : (channelOf(a.channel, `/alarms/${index}/channel`)?.id ?? null),
@@ -98,7 +103,7 @@ export async function ingestBatch(store: Store, controller: Controller, payload:
     time: timeOf(a.time, `/alarms/${index}/time`),
   }));
 
-  if (badTimes.length > 0) throw ERRORS.invalidRequest(summarise('bad time', badTimes), badTimes.slice(0, 100));
+  if (badValues.length > 0) throw ERRORS.invalidRequest(summarise('bad value', badValues), badValues.slice(0, 100));
   if (unknownChannels.length > 0) throw ERRORS.unprocessable(summarise('unknown channel', unknownChannels), unknownChannels.slice(0, 100));
 
   const outcome = await store.ingest(controller.id, { readings, alarms }, now);

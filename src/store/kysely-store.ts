@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Transaction, type WhereInterface } from 'kysely';
 import { ERRORS } from '../errors.js';
 import { canSeeCustomer, type Scope } from '../domain/scope.js';
+import { NO_DATA_ALARM, SERVER_ALARM_TYPE } from '../domain/server-alarms.js';
 import type { Alarm, Reading } from '../domain/types.js';
 import type { StoreDialect } from './dialects/dialect.js';
 import { latestMigrationName, migrateToLatest } from './migrations/index.js';
@@ -357,6 +358,16 @@ export class KyselyStore implements Store {
       for (const event of events) await applyAlarmEvent(trx, controllerId, event, outcome);
       if (batch.readings.length > 0 || batch.alarms.length > 0) {
         await trx.updateTable('controllers').set({ last_seen_at: receivedAt }).where('id', '=', controllerId).execute();
+        const resumed = await trx
+          .updateTable('alarms')
+          .set({ cleared_at: receivedAt })
+          .where('controller_id', '=', controllerId)
+          .where('type', '=', NO_DATA_ALARM.type)
+          .where('code', '=', NO_DATA_ALARM.code)
+          .where('cleared_at', 'is', null)
+          .returningAll()
+          .execute();
+        outcome.cleared.push(...resumed.map(toAlarm));
       }
       return outcome;
     });
@@ -557,6 +568,50 @@ export class KyselyStore implements Store {
     return rows.map(toAlarm);
   }
 
+  async raiseNoDataAlarms(silentSince: number, at: number) {
+    // The partial unique index of migration 0003 allows one active server alarm per controller
+    // and code, so two processes running this at once raise it once.
+    const rows = await this.#db
+      .insertInto('alarms')
+      .columns(['customer_id', 'controller_id', 'channel_id', 'type', 'code', 'severity', 'message', 'raised_at', 'cleared_at', 'acknowledged_at'])
+      .expression((eb) =>
+        eb
+          .selectFrom('controllers as c')
+          .select([
+            'c.customer_id',
+            'c.id',
+            // Literals, not parameters: in INSERT … SELECT PostgreSQL would type a parameter as text.
+            sql<null>`null`.as('channel_id'),
+            sql.lit(NO_DATA_ALARM.type).as('type'),
+            sql.lit(NO_DATA_ALARM.code).as('code'),
+            sql.lit(NO_DATA_ALARM.severity).as('severity'),
+            sql.lit(NO_DATA_ALARM.message).as('message'),
+            sql.lit(Math.trunc(at)).as('raised_at'),
+            sql<null>`null`.as('cleared_at'),
+            sql<null>`null`.as('acknowledged_at'),
+          ])
+          .where('c.last_seen_at', 'is not', null)
+          .where('c.last_seen_at', '<', silentSince)
+          .where((w) =>
+            w.not(
+              w.exists(
+                w
+                  .selectFrom('alarms as a')
+                  .select('a.id')
+                  .whereRef('a.controller_id', '=', 'c.id')
+                  .where('a.type', '=', NO_DATA_ALARM.type)
+                  .where('a.code', '=', NO_DATA_ALARM.code)
+                  .where('a.cleared_at', 'is', null),
+              ),
+            ),
+          ),
+      )
+      .onConflict((oc) => oc.doNothing())
+      .returningAll()
+      .execute();
+    return rows.map(toAlarm);
+  }
+
   // --- users -----------------------------------------------------------------------------
 
   async createUser(scope: Scope, input: NewUser) {
@@ -668,6 +723,7 @@ async function applyAlarmEvent(trx: Executor, controllerId: number, event: Inges
     .selectFrom('alarms')
     .selectAll()
     .where('controller_id', '=', controllerId)
+    .where('type', '!=', SERVER_ALARM_TYPE)
     .where('code', '=', event.code)
     .where((eb) => (event.channelId === null ? eb('channel_id', 'is', null) : eb('channel_id', '=', event.channelId)))
     .where('cleared_at', 'is', null)

@@ -223,6 +223,11 @@ export interface Store {
   listFlowHours(scope: Scope, channelId: number, from: number, to: number): Promise<FlowBucket[]>;
 
   listAlarms(scope: Scope, query: AlarmQuery): Promise<Alarm[]>;
+  /**
+   * A system job, unscoped by nature: raises the server's no-data alarm on each controller last
+   * seen before `silentSince` that has none active, at most once however many processes run it.
+   */
+  raiseNoDataAlarms(silentSince: number, at: number): Promise<Alarm[]>;
 
   createUser(scope: Scope, input: NewUser): Promise<User>;
   listUsers(scope: Scope): Promise<User[]>;

@@ -45,15 +45,15 @@ async function emptyDatabase(name: 'sqlite' | 'postgres'): Promise<EmptyDatabase
 }
 
 /** Every migration, in the order they apply. */
-const MIGRATIONS = ['0001-initial', '0002-flow-rollups'];
-const LATEST = '0002-flow-rollups';
+const MIGRATIONS = ['0001-initial', '0002-flow-rollups', '0003-server-alarms'];
+const LATEST = '0003-server-alarms';
 /** Tables of 0001-initial, and those 0002-flow-rollups adds. */
 const INITIAL_TABLES = ['alarms', 'channels', 'controllers', 'customers', 'facilities', 'processes', 'readings', 'users'];
 const ROLLUP_TABLES = ['flow_days', 'flow_hours'];
 const APP_TABLES = [...INITIAL_TABLES, ...ROLLUP_TABLES].sort();
 const MIGRATION_TABLES = ['flowline_migrations', 'flowline_migrations_lock'];
-/** All from 0001-initial: the rollup tables have only their primary keys. */
-const APP_INDEXES = [
+/** Those of 0001-initial (the rollup tables of 0002 have only their primary keys). */
+const INITIAL_INDEXES = [
   'alarms_controller_idx',
   'alarms_customer_raised_idx',
   'channels_customer_idx',
@@ -66,6 +66,8 @@ const APP_INDEXES = [
   'readings_channel_time_key',
   'users_customer_idx',
 ];
+/** 0003-server-alarms adds one partial unique index. */
+const APP_INDEXES = [...INITIAL_INDEXES, 'alarms_one_active_server_alarm'].sort();
 
 async function tables(db: Kysely<unknown>, dialect: StoreDialect): Promise<string[]> {
   const result =
@@ -158,19 +160,26 @@ for (const factory of storeFactories()) {
       expectSameRollups(rollups.days, [{ start: hour - (hour % DAY), volume: 100, pings: 2 }], 'flow_days');
     });
 
-    it('migrating down one step at a time undoes 0002 then 0001, leaving an empty database; migrating up again works', async () => {
+    it('migrating down one step at a time undoes 0003, 0002 then 0001, leaving an empty database; migrating up again works', async () => {
       const { store, dialect } = await fresh();
       await store.migrate();
       const db = store.kysely as Kysely<unknown>;
       const kept = await store.createCustomer(PLATFORM_SCOPE, 'Will be dropped with 0001');
       const migrator = createMigrator(db, dialect);
 
-      // First step: only the rollup tables go; 0001's tables and their data stay.
+      // First step: only the server-alarm index goes.
+      const zeroth = await migrator.migrateDown();
+      expect(zeroth.error).toBeUndefined();
+      expect(zeroth.results).toEqual([{ migrationName: '0003-server-alarms', direction: 'Down', status: 'Success' }]);
+      expect(await tables(db, dialect)).toEqual([...APP_TABLES, ...MIGRATION_TABLES].sort());
+      expect(await indexes(db, dialect)).toEqual(INITIAL_INDEXES);
+
+      // Next: only the rollup tables go; 0001's tables and their data stay.
       const first = await migrator.migrateDown();
       expect(first.error).toBeUndefined();
       expect(first.results).toEqual([{ migrationName: '0002-flow-rollups', direction: 'Down', status: 'Success' }]);
       expect(await tables(db, dialect)).toEqual([...INITIAL_TABLES, ...MIGRATION_TABLES].sort());
-      expect(await indexes(db, dialect)).toEqual(APP_INDEXES);
+      expect(await indexes(db, dialect)).toEqual(INITIAL_INDEXES);
       expect(await appliedMigrations(db)).toEqual(['0001-initial']);
       expect(await store.currentMigration()).toBe('0001-initial');
       expect(await store.listCustomers(PLATFORM_SCOPE)).toEqual([kept]);
@@ -195,7 +204,7 @@ for (const factory of storeFactories()) {
       expect(await store.listCustomers(PLATFORM_SCOPE)).toEqual([again]);
     });
 
-    it('migrateTo(NO_MIGRATIONS) undoes both migrations in one call, newest first', async () => {
+    it('migrateTo(NO_MIGRATIONS) undoes every migration in one call, newest first', async () => {
       const { store, dialect } = await fresh();
       await store.migrate();
       const db = store.kysely as Kysely<unknown>;
@@ -204,6 +213,7 @@ for (const factory of storeFactories()) {
       const down = await createMigrator(db, dialect).migrateTo(NO_MIGRATIONS);
       expect(down.error).toBeUndefined();
       expect(down.results).toEqual([
+        { migrationName: '0003-server-alarms', direction: 'Down', status: 'Success' },
         { migrationName: '0002-flow-rollups', direction: 'Down', status: 'Success' },
         { migrationName: '0001-initial', direction: 'Down', status: 'Success' },
       ]);
@@ -220,15 +230,14 @@ for (const factory of storeFactories()) {
       const { store, dialect } = await fresh();
       await store.migrate();
       const migrator = createMigrator(store.kysely as Kysely<unknown>, dialect);
-      await migrator.migrateDown();
-      await migrator.migrateDown();
+      for (let i = 0; i < MIGRATIONS.length; i++) await migrator.migrateDown();
       const again = await migrator.migrateDown();
       expect(again.error).toBeUndefined();
       expect(again.results).toEqual([]);
       expect(await tables(store.kysely as Kysely<unknown>, dialect)).toEqual(MIGRATION_TABLES);
     });
 
-    it('a database at 0001-initial is brought up to date by applying 0002 alone, keeping its data', async () => {
+    it('a database at 0001-initial is brought up to date by applying the later migrations alone, keeping its data', async () => {
       const { store, dialect } = await fresh();
       const db = store.kysely as Kysely<unknown>;
       const to0001 = await createMigrator(db, dialect).migrateTo('0001-initial');
@@ -238,7 +247,7 @@ for (const factory of storeFactories()) {
       expect(await tables(db, dialect)).toEqual([...INITIAL_TABLES, ...MIGRATION_TABLES].sort());
       const customer = await store.createCustomer(PLATFORM_SCOPE, 'Before 0002');
 
-      expect(await store.migrate()).toEqual(['0002-flow-rollups']);
+      expect(await store.migrate()).toEqual(MIGRATIONS.slice(1));
       expect(await store.currentMigration()).toBe(LATEST);
       expect(await appliedMigrations(db)).toEqual(MIGRATIONS);
       expect(await tables(db, dialect)).toEqual([...APP_TABLES, ...MIGRATION_TABLES].sort());
@@ -261,7 +270,7 @@ for (const factory of storeFactories()) {
         .values(series.map((p) => ({ channel_id: sensor.channel.id, time: p.time, value: p.rate })))
         .execute();
 
-      expect(await store.migrate()).toEqual(['0002-flow-rollups']);
+      expect(await store.migrate()).toEqual(MIGRATIONS.slice(1));
       const rollups = await rollupRows(store, sensor.channel.id);
       expect(rollups.hours.map((h) => h.pings).reduce((a, b) => a + b, 0), 'pings counted in flow_hours').toBe(series.length);
       expect(rollups.days.map((d) => [d.start, d.pings])).toEqual([
@@ -335,7 +344,7 @@ for (const factory of storeFactories()) {
       expect(await store.listCustomers(PLATFORM_SCOPE)).toEqual([customer]);
 
       await sql`drop table flow_days`.execute(db);
-      expect(await store.migrate()).toEqual(['0002-flow-rollups']);
+      expect(await store.migrate()).toEqual(MIGRATIONS.slice(1));
       expect(await tables(db, dialect)).toEqual([...APP_TABLES, ...MIGRATION_TABLES].sort());
     });
 
@@ -347,7 +356,7 @@ for (const factory of storeFactories()) {
       const results = await Promise.all([db.store.migrate(), other.migrate()]);
       // One store applies both (one run, one lock); the other finds nothing left to do.
       expect(results.flat()).toEqual(MIGRATIONS);
-      expect(results.map((r) => r.length).sort()).toEqual([0, 2]);
+      expect(results.map((r) => r.length).sort()).toEqual([0, MIGRATIONS.length]);
       expect(await appliedMigrations(db.store.kysely as Kysely<unknown>)).toEqual(MIGRATIONS);
       expect(await tables(db.store.kysely as Kysely<unknown>, db.dialect)).toEqual([...APP_TABLES, ...MIGRATION_TABLES].sort());
     });

@@ -2,6 +2,7 @@ import { Migrator, type Kysely, type Migration, type MigrationProvider, type Mig
 import type { StoreDialect } from '../dialects/dialect.js';
 import { initial } from './0001-initial.js';
 import { flowRollups } from './0002-flow-rollups.js';
+import { serverAlarms } from './0003-server-alarms.js';
 
 /**
  * Migrations are listed in code (not read from a folder) so they run the same from TypeScript
@@ -12,6 +13,7 @@ function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
   return {
     '0001-initial': initial(dialect),
     '0002-flow-rollups': flowRollups(),
+    '0003-server-alarms': serverAlarms(),
   };
 }
 
