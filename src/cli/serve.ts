@@ -75,7 +75,8 @@ export async function serve(config: Config, options: ServeOptions): Promise<void
       `username: ${demo.admin.username}`,
       `password: ${demo.admin.password}`,
       `token: ${demo.admin.token}`,
-      `Try: curl -u '${demo.admin.username}:${demo.admin.token}' ${localUrl}/api/flowline/v1/controllers`,
+      `Try: curl -u '${demo.admin.username}:${demo.admin.token}' ${localUrl}/controller/list/`,
+      `API reference: ${localUrl}/docs`,
     );
   }
   process.stdout.write(`${lines.join('\n')}\n`);
