@@ -113,3 +113,51 @@ export interface UserCredentials extends User {
   passwordHash: string;
   apiTokenHash: string | null;
 }
+
+/** Who an endpoint was made for: a FlowCommand webhook or a Fluent subscription. */
+export type WebhookKind = 'flowcommand' | 'fluent';
+
+/** A URL that receives events by POST: a FlowCommand webhook endpoint or a Fluent subscription. */
+export interface WebhookEndpoint {
+  id: number;
+  customerId: number;
+  kind: WebhookKind;
+  url: string;
+  enabled: boolean;
+  /** `ping_received` (FlowCommand); `data-change`, `alarm` (Fluent). */
+  eventTypes: string[];
+  /** Only these controllers' events; null for all of the customer's. */
+  controllerIds: number[] | null;
+  /** Only these processes' events; null for all. */
+  processIds: number[] | null;
+  /** Fluent subscriptions expire 10 days after creation or renewal; webhooks never do. */
+  expiresAt: number | null;
+  /** Why the server disabled the endpoint (it kept failing), shown to its owner. */
+  disabledReason: string | null;
+  /** Since when every delivery has failed; null while deliveries succeed. */
+  failingSince: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+export interface WebhookDelivery {
+  id: number;
+  endpointId: number;
+  customerId: number;
+  eventType: string;
+  /** `webhook-id`: stable across retries and re-sends. */
+  messageId: string;
+  payload: string;
+  status: DeliveryStatus;
+  attempts: number;
+  nextAttemptAt: number;
+  createdAt: number;
+  firstAttemptAt: number | null;
+  lastAttemptAt: number | null;
+  lastStatus: number | null;
+  lastError: string | null;
+  lastLatencyMs: number | null;
+  deliveredAt: number | null;
+}
