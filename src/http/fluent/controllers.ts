@@ -8,9 +8,10 @@ import {
 } from '../../domain/history.js';
 import type { Clock } from '../../domain/time.js';
 import { formatIsoMillis, parseIsoTime } from '../../domain/time.js';
-import type { Alarm, AlarmSeverity, Channel } from '../../domain/types.js';
+import type { AlarmSeverity } from '../../domain/types.js';
 import { ERRORS } from '../../errors.js';
 import type { Store } from '../../store/store.js';
+import { fluentAlarm, fluentChannelInfo, fluentReading } from '../../wire/fluent.js';
 import {
   ActiveAlarmsSchema,
   AlarmHistoryQuerySchema,
@@ -29,7 +30,6 @@ const SEVERITIES: readonly AlarmSeverity[] = ['info', 'warning', 'critical'];
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
 
 const iso = formatIsoMillis;
-const units = (unit: string | null) => (unit === null || unit === '' ? {} : { units: unit });
 
 function timeParam(text: string | undefined, name: string): number | undefined {
   if (text === undefined) return undefined;
@@ -54,31 +54,6 @@ function intervalSeconds(text: string): number {
   const seconds = Number(match[1]) * UNIT_SECONDS[match[2] || 's']!;
   if (seconds < 1 || seconds > 366 * 86_400) throw ERRORS.invalidRequest(`"interval" must be from 1 second to 366 days, not "${text}".`);
   return seconds;
-}
-
-function channelInfo(channel: Channel) {
-  return {
-    'channel-name': channel.name,
-    'channel-number': channel.number,
-    'channel-type': channel.type,
-    'channel-kind': channel.kind,
-    ...units(channel.unit),
-    'process-id': channel.processId!,
-  };
-}
-
-function alarmInfo(alarm: Alarm, channels: Map<number, Channel>) {
-  const channel = alarm.channelId === null ? undefined : channels.get(alarm.channelId);
-  return {
-    'alarm-type': alarm.type,
-    'alarm-id': alarm.code,
-    'alarm-text': alarm.message,
-    'channel-name': channel?.name ?? '',
-    'channel-number': channel?.number ?? '',
-    'alarm-severity': alarm.severity,
-    'raised-at': iso(alarm.raisedAt),
-    ...(alarm.clearedAt === null ? {} : { 'cleared-at': iso(alarm.clearedAt) }),
-  };
 }
 
 /** The Fluent `controller` tag: the three paths real clients call, and the history beside them. */
@@ -119,14 +94,7 @@ export const fluentControllerRoutes: FastifyPluginAsyncTypebox<{ store: Store; c
       const channels = await dataChannels(store, request.scope, controller);
       return {
         'serial-number': controller.serialNumber,
-        readings: channels.map((c) => ({
-          'channel-name': c.name,
-          'channel-number': c.number,
-          'channel-type': c.type,
-          ...(c.latestValue === null || c.latestTime === null
-            ? {}
-            : { subchannel: [{ type: c.kind === 'input' ? 'value' : 'state', value: c.latestValue, ...units(c.unit), time: iso(c.latestTime) }] }),
-        })),
+        readings: channels.map((c) => fluentReading(c, c.latestValue, c.latestTime)),
       };
     },
   );
@@ -148,7 +116,7 @@ export const fluentControllerRoutes: FastifyPluginAsyncTypebox<{ store: Store; c
         store.listAlarms(request.scope, { controllerId: controller.id, activeOnly: true, limit: 1000 }),
         channelsById(request.scope, controller.id),
       ]);
-      return { 'alarm-info': alarms.map((a) => alarmInfo(a, channels)) };
+      return { 'alarm-info': alarms.map((a) => fluentAlarm(a, a.channelId === null ? undefined : channels.get(a.channelId))) };
     },
   );
 
@@ -190,7 +158,7 @@ export const fluentControllerRoutes: FastifyPluginAsyncTypebox<{ store: Store; c
         processes: processes.map((p) => ({
           'process-id': p.id,
           'process-name': p.name,
-          channels: channels.filter((c) => c.processId === p.id).map(channelInfo),
+          channels: channels.filter((c) => c.processId === p.id).map(fluentChannelInfo),
         })),
       };
     },
@@ -224,7 +192,7 @@ export const fluentControllerRoutes: FastifyPluginAsyncTypebox<{ store: Store; c
       const order = query.order ?? 'asc';
       const range = { from, to, order, limit: query.limit ?? 1000, ...(query.cursor !== undefined ? { cursor: query.cursor } : {}) };
       const numberOf = new Map(channels.map((c) => [c.id, c.number]));
-      const page = { 'serial-number': controller.serialNumber, start: iso(from), end: iso(to), order, channels: channels.map(channelInfo) };
+      const page = { 'serial-number': controller.serialNumber, start: iso(from), end: iso(to), order, channels: channels.map(fluentChannelInfo) };
       if (query.interval === undefined) {
         const { readings, nextCursor } = await readingHistory(store, scope, channels, range);
         return {
@@ -284,7 +252,7 @@ export const fluentControllerRoutes: FastifyPluginAsyncTypebox<{ store: Store; c
         }),
         channelsById(scope, controller.id),
       ]);
-      return { 'serial-number': controller.serialNumber, 'alarm-info': alarms.map((a) => alarmInfo(a, channels)), 'next-cursor': nextCursor };
+      return { 'serial-number': controller.serialNumber, 'alarm-info': alarms.map((a) => fluentAlarm(a, a.channelId === null ? undefined : channels.get(a.channelId))), 'next-cursor': nextCursor };
     },
   );
 };
