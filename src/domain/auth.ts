@@ -33,7 +33,14 @@ function principalOf(user: UserCredentials, method: Principal['method']): Princi
  * the password or the API token (Fluent clients send e-mail:token; FlowCommand clients send
  * username:password). Failures throw the 401 errors every face renders in its own envelope.
  */
-export async function authenticate(store: Store, credentials: Credentials): Promise<Principal> {
+export async function authenticate(
+  store: Store,
+  credentials: Credentials,
+  options: {
+    /** Runs before each (costly) password check, e.g. to reserve it against a failure budget; may throw to refuse. */
+    beforePasswordCheck?: () => Promise<void>;
+  } = {},
+): Promise<Principal> {
   if (credentials.scheme === 'token') {
     const user = await store.findUserCredentialsByTokenHash(digestSecret(credentials.token));
     if (!user || !user.apiTokenHash || !secretMatchesDigest(credentials.token, user.apiTokenHash)) throw ERRORS.invalidToken();
@@ -42,10 +49,12 @@ export async function authenticate(store: Store, credentials: Credentials): Prom
   // No e-mail address holds NUL, and PostgreSQL text cannot: such a name matches nobody.
   const user = credentials.username.includes('\u0000') ? null : await store.findUserCredentialsByEmail(credentials.username);
   if (!user) {
+    await options.beforePasswordCheck?.();
     await burnPasswordCheck(credentials.secret);
     throw ERRORS.invalidCredentials();
   }
   if (user.apiTokenHash && secretMatchesDigest(credentials.secret, user.apiTokenHash)) return principalOf(user, 'token');
+  await options.beforePasswordCheck?.();
   if (await verifyPassword(credentials.secret, user.passwordHash)) return principalOf(user, 'password');
   throw ERRORS.invalidCredentials();
 }

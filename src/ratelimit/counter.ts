@@ -19,6 +19,8 @@ export interface RateWindow {
 export interface RateCounter {
   hit(key: string, windowMs: number, max: number): Promise<RateWindow>;
   peek(key: string, windowMs: number, max: number): Promise<RateWindow>;
+  /** Gives back one request that `hit` counted in the window still open (a reservation that was not needed). */
+  release(key: string): Promise<void>;
 }
 
 type Callback = (error: Error | null, result: { current: number; ttl: number } | null) => void;
@@ -45,8 +47,9 @@ function call(store: LibraryStore, method: 'incr' | 'read', key: string, windowM
   });
 }
 
-function counterOver(store: LibraryStore): RateCounter {
+function counterOver(store: LibraryStore, release: (key: string) => Promise<void>): RateCounter {
   return {
+    release,
     hit: (key, windowMs, max) => call(store, 'incr', key, windowMs, max),
     peek: (key, windowMs, max) => call(store, 'read', key, windowMs, max),
   };
@@ -57,10 +60,18 @@ function counterOver(store: LibraryStore): RateCounter {
  * forgotten key starts again from zero, so it is sized for every client and IP of a window.
  */
 export function memoryRateCounter(maxKeys = 100_000): RateCounter {
-  return counterOver(new LocalStore(false, false, maxKeys));
+  const store = new LocalStore(false, false, maxKeys);
+  // The store has no decrement; its LRU holds the live window objects (tests pin this).
+  const lru = (store as unknown as { lru: { get(key: string): { current: number } | undefined } }).lru;
+  return counterOver(store, async (key) => {
+    const window = lru.get(key);
+    if (window && window.current > 0) window.current -= 1;
+  });
 }
 
 /** Counters shared by every server process that uses the same Redis and prefix. */
 export function redisRateCounter(redis: Redis, prefix = 'flowline:rl:'): RateCounter {
-  return counterOver(new RedisStore(false, false, redis, prefix));
+  return counterOver(new RedisStore(false, false, redis, prefix), async (key) => {
+    await redis.eval("if redis.call('EXISTS', KEYS[1]) == 1 and tonumber(redis.call('GET', KEYS[1])) > 0 then return redis.call('DECR', KEYS[1]) end return 0", 1, prefix + key);
+  });
 }

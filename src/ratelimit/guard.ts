@@ -86,15 +86,24 @@ export function rateLimitedAuthentication(options: FaceGuardOptions): onRequestA
     const anonymous: Budget = { key: `${face}:anonymous:ip:${ip}`, policy: policies.anonymous };
     // An IP that has used up its failures is refused before its credentials cost anything.
     await count(request, reply, anonymous, false);
+    // A password check (scrypt) is reserved atomically against the failure budget, so that
+    // concurrent guesses cannot all pass the peek above, and given back when it succeeds.
+    // Token checks are a digest lookup and need no reservation.
+    let reserved = false;
     let principal: Principal;
     try {
       const credentials = parseAuthorization(request.headers.authorization);
       if (!credentials) throw ERRORS.notAuthenticated();
-      principal = await authenticate(store, credentials);
+      principal = await authenticate(store, credentials, {
+        beforePasswordCheck: async () => {
+          reserved = await count(request, reply, anonymous, true);
+        },
+      });
     } catch (error) {
-      await count(request, reply, anonymous, true);
+      if (!reserved && !(error instanceof AppError && error.status === 429)) await count(request, reply, anonymous, true);
       throw error;
     }
+    if (reserved) await counter.release(anonymous.key).catch((error: unknown) => request.log.warn({ err: error, face }, 'rate-limit store unavailable'));
     request.principal = principal;
     const policy = policies[routeClass] ?? policies.default;
     await count(request, reply, { key: `${face}:${routeClass}:${clientKey(principal)}`, policy }, true);

@@ -53,9 +53,9 @@ export function parseRateLimits(text: string | undefined, base: RateLimitPolicie
     const match = /^([a-z]+)\.([a-z_]+)=(\d{1,9})\/(\d{1,9})(ms|s|m|h)$/.exec(entry);
     if (!match) throw new RateLimitSyntaxError(`"${entry}" is not <face>.<class>=<max>/<window> (for example fluent.default=100/1m)`);
     const [, face, routeClass, max, amount, unit] = match as unknown as [string, string, string, string, string, string];
-    const policies = result[face];
+    const policies = Object.hasOwn(result, face) ? result[face] : undefined;
     if (!policies) throw new RateLimitSyntaxError(`"${face}" is not a face (${FACES.join(', ')})`);
-    if (!(routeClass in policies)) throw new RateLimitSyntaxError(`"${routeClass}" is not a route class of ${face} (${Object.keys(policies).join(', ')})`);
+    if (!Object.hasOwn(policies, routeClass)) throw new RateLimitSyntaxError(`"${routeClass}" is not a route class of ${face} (${Object.keys(policies).join(', ')})`);
     const policy = { max: Number(max), windowMs: Number(amount) * UNIT_MS[unit]! };
     if (policy.max < 1 || policy.windowMs < 1) throw new RateLimitSyntaxError(`"${entry}" needs a maximum and a window above zero`);
     policies[routeClass] = policy;
