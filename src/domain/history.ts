@@ -13,7 +13,8 @@ import type { Alarm, AlarmSeverity, Channel, Controller, Reading } from './types
 export const MAX_HISTORY_CHANNELS = 100;
 
 export async function controllerBySerial(store: Store, scope: Scope, serial: string): Promise<Controller> {
-  const controller = await store.getControllerBySerial(scope, serial);
+  // No serial holds NUL, and PostgreSQL text cannot: such a serial matches nothing on either store.
+  const controller = serial.includes('\u0000') ? null : await store.getControllerBySerial(scope, serial);
   if (!controller) throw ERRORS.notFound(`Controller ${serial}`);
   return controller;
 }
@@ -87,6 +88,7 @@ function decodeCursor(kind: CursorKind, cursor: string, order: Order | null, fie
   if (tag !== CURSOR_TAGS[kind]) throw invalid();
   let values = rest;
   if (order !== null) {
+    if (values[0] !== 'asc' && values[0] !== 'desc') throw invalid();
     if (values[0] !== order) throw ERRORS.invalidRequest(`"cursor" belongs to a query in ${values[0] === 'asc' ? 'ascending' : 'descending'} order; keep "order" as it was.`);
     values = values.slice(1);
   }

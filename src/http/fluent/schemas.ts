@@ -19,7 +19,8 @@ export const fluentErrors = {
 const Time = Type.String({ format: 'date-time', description: 'UTC, ISO 8601 with milliseconds and `Z`' });
 
 export const SerialParamsSchema = Type.Object({
-  serial: Type.String({ minLength: 1, maxLength: 64, description: 'The controller serial number, e.g. `1903291361`' }),
+  // No maxLength: a serial too long to exist is a 404 like any unknown one (the router bounds it at 200).
+  serial: Type.String({ minLength: 1, description: 'The controller serial number, e.g. `1903291361`' }),
 });
 
 export const ControllerListSchema = Type.Object({
