@@ -15,6 +15,7 @@ import { systemClock } from '../src/domain/time.js';
 import { registerFlowSensor } from '../src/domain/flow-sensors.js';
 import { openStore } from '../src/store/open-store.js';
 import type { IngestReading } from '../src/store/store.js';
+import { prng } from '../test/helpers/prng.js';
 
 export type BenchStore = ReturnType<typeof openStore>;
 
@@ -84,17 +85,6 @@ export interface YearFixture {
   close(): Promise<void>;
 }
 
-/** A deterministic PRNG (mulberry32), so every run ingests the same series. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * A plausible flowrate in bbl/day: a daily cycle, a weekly one, noise, and the pump off for

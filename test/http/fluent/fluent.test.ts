@@ -8,6 +8,8 @@ import type { IngestAlarmEvent, IngestReading } from '../../../src/store/store.j
 import { basic, buildTestApp, manualClock } from '../../helpers/app.js';
 import { createTenant, type TenantFixture } from '../../helpers/fixtures.js';
 import { storeFactories, type TestStore } from '../../helpers/stores.js';
+import { prng } from '../../helpers/prng.js';
+import type { FluentAlarm } from '../../../src/wire/fluent.js';
 
 /**
  * The Fluent face (seed 000) through app.inject, on every store: the exact wire shape of
@@ -59,16 +61,7 @@ interface ReadingsPage {
   intervals?: IntervalRow[];
   'next-cursor': string | null;
 }
-interface AlarmInfo {
-  'alarm-type': string;
-  'alarm-id': number;
-  'alarm-text': string;
-  'channel-name': string;
-  'channel-number': string;
-  'alarm-severity': string;
-  'raised-at': string;
-  'cleared-at'?: string;
-}
+type AlarmInfo = FluentAlarm;
 interface AlarmPage {
   'serial-number': string;
   'alarm-info': AlarmInfo[];
@@ -84,17 +77,6 @@ interface Known {
 
 // --- deterministic data ------------------------------------------------------------------
 
-/** mulberry32: the same pseudo-random data on every run and store. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 let nextSerial = 2_600_000_000;
 
