@@ -5,11 +5,27 @@ import { NO_DATA_ALARM, SERVER_ALARM_TYPE } from '../domain/server-alarms.js';
 import type { Alarm, Reading } from '../domain/types.js';
 import type { StoreDialect } from './dialects/dialect.js';
 import { latestMigrationName, migrateToLatest } from './migrations/index.js';
-import { toAlarm, toChannel, toController, toCustomer, toFacility, toProcess, toReading, toUser, toUserCredentials } from './mappers.js';
+import {
+  toAlarm,
+  toChannel,
+  toController,
+  toCustomer,
+  toFacility,
+  toProcess,
+  toReading,
+  toUser,
+  toUserCredentials,
+  toWebhookDelivery,
+  toWebhookEndpoint,
+} from './mappers.js';
+import { deliveriesFor } from '../webhooks/fan-out.js';
+import { randomBytes } from 'node:crypto';
 import type { Database } from './schema.js';
 import { flowHoursBetween, pingWindow, refreshFlowRollups, ROLLUP_CHANNEL_TYPE } from './rollups.js';
 import type {
   AlarmQuery,
+  ClaimedDelivery,
+  DeliveryAttempt,
   DownsampleQuery,
   IngestAlarmEvent,
   IngestBatch,
@@ -20,10 +36,12 @@ import type {
   NewFacility,
   NewProcess,
   NewUser,
+  NewWebhookEndpoint,
   ReadingPageQuery,
   ReadingQuery,
   RollupGrain,
   Store,
+  WebhookEndpointPatch,
 } from './store.js';
 
 type Executor = Kysely<Database> | Transaction<Database>;
@@ -369,6 +387,7 @@ export class KyselyStore implements Store {
           .execute();
         outcome.cleared.push(...resumed.map(toAlarm));
       }
+      await queueDeliveries(trx, controllerId, outcome, receivedAt);
       return outcome;
     });
   }
@@ -571,45 +590,236 @@ export class KyselyStore implements Store {
   async raiseNoDataAlarms(silentSince: number, at: number) {
     // The partial unique index of migration 0003 allows one active server alarm per controller
     // and code, so two processes running this at once raise it once.
-    const rows = await this.#db
-      .insertInto('alarms')
-      .columns(['customer_id', 'controller_id', 'channel_id', 'type', 'code', 'severity', 'message', 'raised_at', 'cleared_at', 'acknowledged_at'])
-      .expression((eb) =>
-        eb
-          .selectFrom('controllers as c')
-          .select([
-            'c.customer_id',
-            'c.id',
-            // Literals, not parameters: in INSERT … SELECT PostgreSQL would type a parameter as text.
-            sql<null>`null`.as('channel_id'),
-            sql.lit(NO_DATA_ALARM.type).as('type'),
-            sql.lit(NO_DATA_ALARM.code).as('code'),
-            sql.lit(NO_DATA_ALARM.severity).as('severity'),
-            sql.lit(NO_DATA_ALARM.message).as('message'),
-            sql.lit(Math.trunc(at)).as('raised_at'),
-            sql<null>`null`.as('cleared_at'),
-            sql<null>`null`.as('acknowledged_at'),
-          ])
-          .where('c.last_seen_at', 'is not', null)
-          .where('c.last_seen_at', '<', silentSince)
-          .where((w) =>
-            w.not(
-              w.exists(
-                w
-                  .selectFrom('alarms as a')
-                  .select('a.id')
-                  .whereRef('a.controller_id', '=', 'c.id')
-                  .where('a.type', '=', NO_DATA_ALARM.type)
-                  .where('a.code', '=', NO_DATA_ALARM.code)
-                  .where('a.cleared_at', 'is', null),
+    return this.#db.transaction().execute(async (trx) => {
+      const rows = await trx
+        .insertInto('alarms')
+        .columns(['customer_id', 'controller_id', 'channel_id', 'type', 'code', 'severity', 'message', 'raised_at', 'cleared_at', 'acknowledged_at'])
+        .expression((eb) =>
+          eb
+            .selectFrom('controllers as c')
+            .select([
+              'c.customer_id',
+              'c.id',
+              // Literals, not parameters: in INSERT … SELECT PostgreSQL would type a parameter as text.
+              sql<null>`null`.as('channel_id'),
+              sql.lit(NO_DATA_ALARM.type).as('type'),
+              sql.lit(NO_DATA_ALARM.code).as('code'),
+              sql.lit(NO_DATA_ALARM.severity).as('severity'),
+              sql.lit(NO_DATA_ALARM.message).as('message'),
+              sql.lit(Math.trunc(at)).as('raised_at'),
+              sql<null>`null`.as('cleared_at'),
+              sql<null>`null`.as('acknowledged_at'),
+            ])
+            .where('c.last_seen_at', 'is not', null)
+            .where('c.last_seen_at', '<', silentSince)
+            .where((w) =>
+              w.not(
+                w.exists(
+                  w
+                    .selectFrom('alarms as a')
+                    .select('a.id')
+                    .whereRef('a.controller_id', '=', 'c.id')
+                    .where('a.type', '=', NO_DATA_ALARM.type)
+                    .where('a.code', '=', NO_DATA_ALARM.code)
+                    .where('a.cleared_at', 'is', null),
+                ),
               ),
             ),
-          ),
-      )
-      .onConflict((oc) => oc.doNothing())
+        )
+        .onConflict((oc) => oc.doNothing())
+        .returningAll()
+        .execute();
+      const raised = rows.map(toAlarm);
+      // Subscriptions to alarms hear of these like any other raise, in the same transaction.
+      for (const alarm of raised) await queueDeliveries(trx, alarm.controllerId, { stored: [], duplicates: 0, raised: [alarm], cleared: [], alarmEventsIgnored: 0 }, at);
+      return raised;
+    });
+  }
+
+  // --- webhooks ----------------------------------------------------------------------------
+
+  async createWebhookEndpoint(scope: Scope, input: NewWebhookEndpoint) {
+    if (!canSeeCustomer(scope, input.customerId)) throw ERRORS.notFound('Customer');
+    const now = this.#now();
+    const row = await this.#db
+      .insertInto('webhook_endpoints')
+      .values({
+        customer_id: input.customerId,
+        kind: input.kind,
+        url: input.url,
+        enabled: input.enabled === false ? 0 : 1,
+        secret_ciphertext: input.secretCiphertext,
+        event_types: input.eventTypes.join(','),
+        controller_ids: idListText(input.controllerIds),
+        process_ids: idListText(input.processIds),
+        expires_at: input.expiresAt ?? null,
+        disabled_reason: null,
+        failing_since: null,
+        created_at: now,
+        updated_at: now,
+      })
       .returningAll()
+      .executeTakeFirstOrThrow();
+    return toWebhookEndpoint(row);
+  }
+
+  async listWebhookEndpoints(scope: Scope, filter: { kind: string }) {
+    const rows = await this.#db
+      .selectFrom('webhook_endpoints')
+      .selectAll()
+      .where('kind', '=', filter.kind)
+      .$call((q) => inScope(q, scope))
+      .orderBy('id')
       .execute();
-    return rows.map(toAlarm);
+    return rows.map(toWebhookEndpoint);
+  }
+
+  async getWebhookEndpoint(scope: Scope, id: number) {
+    const row = await this.#db.selectFrom('webhook_endpoints').selectAll().where('id', '=', id).$call((q) => inScope(q, scope)).executeTakeFirst();
+    return row ? toWebhookEndpoint(row) : null;
+  }
+
+  async getWebhookSecret(scope: Scope, id: number) {
+    const row = await this.#db
+      .selectFrom('webhook_endpoints')
+      .select('secret_ciphertext')
+      .where('id', '=', id)
+      .$call((q) => inScope(q, scope))
+      .executeTakeFirst();
+    return row?.secret_ciphertext ?? null;
+  }
+
+  async updateWebhookEndpoint(scope: Scope, id: number, patch: WebhookEndpointPatch, at: number) {
+    const row = await this.#db
+      .updateTable('webhook_endpoints')
+      .set({
+        updated_at: at,
+        ...(patch.url !== undefined ? { url: patch.url } : {}),
+        ...(patch.enabled !== undefined ? { enabled: patch.enabled ? 1 : 0 } : {}),
+        ...(patch.secretCiphertext !== undefined ? { secret_ciphertext: patch.secretCiphertext } : {}),
+        ...(patch.eventTypes !== undefined ? { event_types: patch.eventTypes.join(',') } : {}),
+        ...(patch.controllerIds !== undefined ? { controller_ids: idListText(patch.controllerIds) } : {}),
+        ...(patch.processIds !== undefined ? { process_ids: idListText(patch.processIds) } : {}),
+        ...(patch.expiresAt !== undefined ? { expires_at: patch.expiresAt } : {}),
+        ...(patch.disabledReason !== undefined ? { disabled_reason: patch.disabledReason } : {}),
+        ...(patch.failingSince !== undefined ? { failing_since: patch.failingSince } : {}),
+      })
+      .where('id', '=', id)
+      .$call((q) => inScope(q, scope))
+      .returningAll()
+      .executeTakeFirst();
+    return row ? toWebhookEndpoint(row) : null;
+  }
+
+  async deleteWebhookEndpoint(scope: Scope, id: number) {
+    const result = await this.#db.deleteFrom('webhook_endpoints').where('id', '=', id).$call((q) => inScope(q, scope)).executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  }
+
+  async listDeliveries(scope: Scope, endpointId: number, query: { limit: number; beforeId?: number; offset?: number }) {
+    const rows = await this.#db
+      .selectFrom('webhook_deliveries')
+      .selectAll()
+      .where('endpoint_id', '=', endpointId)
+      .$call((q) => inScope(q, scope))
+      .$if(query.beforeId !== undefined, (q) => q.where('id', '<', query.beforeId!))
+      .orderBy('id', 'desc')
+      .limit(query.limit)
+      .$if(query.offset !== undefined && query.offset > 0, (q) => q.offset(query.offset!))
+      .execute();
+    return rows.map(toWebhookDelivery);
+  }
+
+  async countDeliveries(scope: Scope, endpointId: number) {
+    const row = await this.#db
+      .selectFrom('webhook_deliveries')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('endpoint_id', '=', endpointId)
+      .$call((q) => inScope(q, scope))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async resendDeliveries(scope: Scope, endpointId: number, which: { deliveryId: number } | { from: number; to: number }, at: number) {
+    const result = await this.#db
+      .updateTable('webhook_deliveries')
+      .set({ status: 'pending', attempts: 0, next_attempt_at: at, leased_until: null, first_attempt_at: null, delivered_at: null })
+      .where('endpoint_id', '=', endpointId)
+      .$call((q) => inScope(q, scope))
+      .$if('deliveryId' in which, (q) => q.where('id', '=', (which as { deliveryId: number }).deliveryId))
+      .$if('from' in which, (q) => q.where('created_at', '>=', (which as { from: number }).from).where('created_at', '<', (which as { to: number }).to))
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  async claimDeliveries(now: number, leaseMs: number, limit: number) {
+    return this.#db.transaction().execute(async (trx) => {
+      const due = await trx
+        .selectFrom('webhook_deliveries')
+        .select('id')
+        .where('status', '=', 'pending')
+        .where('next_attempt_at', '<=', now)
+        .where((eb) => eb.or([eb('leased_until', 'is', null), eb('leased_until', '<', now)]))
+        .orderBy('next_attempt_at')
+        .limit(limit)
+        // Several processes claim side by side on PostgreSQL, each skipping the others' rows.
+        .$if(this.#dialect.supportsRowLocks, (q) => q.forUpdate().skipLocked())
+        .execute();
+      if (due.length === 0) return [];
+      const rows = await trx
+        .updateTable('webhook_deliveries')
+        .set({ leased_until: now + leaseMs })
+        .where('id', 'in', due.map((d) => d.id))
+        .returningAll()
+        .execute();
+      const endpoints = await trx
+        .selectFrom('webhook_endpoints')
+        .select(['id', 'url', 'secret_ciphertext', 'kind', 'failing_since'])
+        .where('id', 'in', [...new Set(rows.map((r) => r.endpoint_id))])
+        .execute();
+      const byId = new Map(endpoints.map((e) => [e.id, e]));
+      return rows.flatMap((r): ClaimedDelivery[] => {
+        const endpoint = byId.get(r.endpoint_id);
+        if (!endpoint) return [];
+        return [{ ...toWebhookDelivery(r), url: endpoint.url, secretCiphertext: endpoint.secret_ciphertext, endpointKind: endpoint.kind as ClaimedDelivery['endpointKind'], failingSince: endpoint.failing_since }];
+      });
+    });
+  }
+
+  async recordDeliveryAttempt(delivery: ClaimedDelivery, attempt: DeliveryAttempt) {
+    await this.#db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('webhook_deliveries')
+        .set((eb) => ({
+          status: attempt.outcome === 'retry' ? 'pending' : attempt.outcome,
+          attempts: eb('attempts', '+', 1),
+          next_attempt_at: attempt.nextAttemptAt ?? delivery.nextAttemptAt,
+          leased_until: null,
+          first_attempt_at: eb.fn.coalesce('first_attempt_at', sql.lit(Math.trunc(attempt.at))),
+          last_attempt_at: attempt.at,
+          last_status: attempt.status,
+          last_error: attempt.error,
+          last_latency_ms: Math.round(attempt.latencyMs),
+          delivered_at: attempt.outcome === 'delivered' ? attempt.at : null,
+        }))
+        .where('id', '=', delivery.id)
+        .where('status', '=', 'pending')
+        .execute();
+      const endpoint = trx.updateTable('webhook_endpoints').where('id', '=', delivery.endpointId);
+      if (attempt.outcome === 'delivered') {
+        await endpoint.set({ failing_since: null }).where('failing_since', 'is not', null).execute();
+      } else {
+        await endpoint.set({ failing_since: attempt.at }).where('failing_since', 'is', null).execute();
+        if (attempt.disableEndpoint) {
+          await trx
+            .updateTable('webhook_endpoints')
+            .set({ enabled: 0, disabled_reason: attempt.disableEndpoint, updated_at: attempt.at })
+            .where('id', '=', delivery.endpointId)
+            .where('enabled', '=', 1)
+            .execute();
+        }
+      }
+    });
   }
 
   // --- users -----------------------------------------------------------------------------
@@ -716,6 +926,52 @@ async function updateLatestValues(trx: Executor, stored: Reading[]): Promise<voi
       .where((eb) => eb.or([eb('latest_time', 'is', null), eb('latest_time', '<', r.time)]))
       .execute();
   }
+}
+
+const idListText = (ids: number[] | null | undefined) => (ids === null || ids === undefined ? null : JSON.stringify(ids));
+
+/**
+ * The outbox: inside the ingest transaction, one pending delivery per event and endpoint whose
+ * scope covers it. A batch of a customer without endpoints costs one indexed query.
+ */
+async function queueDeliveries(trx: Executor, controllerId: number, outcome: IngestOutcome, at: number): Promise<void> {
+  if (outcome.stored.length === 0 && outcome.raised.length === 0 && outcome.cleared.length === 0) return;
+  const controllerRow = await trx.selectFrom('controllers').selectAll().where('id', '=', controllerId).executeTakeFirstOrThrow();
+  const endpoints = await trx
+    .selectFrom('webhook_endpoints')
+    .selectAll()
+    .where('customer_id', '=', controllerRow.customer_id)
+    .where('enabled', '=', 1)
+    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', at)]))
+    .execute();
+  if (endpoints.length === 0) return;
+  const channels = await trx.selectFrom('channels').selectAll().where('controller_id', '=', controllerId).execute();
+  const drafts = deliveriesFor(endpoints.map(toWebhookEndpoint), {
+    controller: toController(controllerRow),
+    channels: new Map(channels.map((c) => [c.id, toChannel(c)])),
+    stored: outcome.stored,
+    raised: outcome.raised,
+    cleared: outcome.cleared,
+  });
+  const rows = drafts.map((d) => ({
+    endpoint_id: d.endpointId,
+    customer_id: d.customerId,
+    event_type: d.eventType,
+    message_id: `msg_${randomBytes(16).toString('base64url')}`,
+    payload: d.payload,
+    status: 'pending',
+    next_attempt_at: at,
+    leased_until: null,
+    created_at: at,
+    first_attempt_at: null,
+    last_attempt_at: null,
+    last_status: null,
+    last_error: null,
+    last_latency_ms: null,
+    delivered_at: null,
+  }));
+  // 15 columns a row: stay under SQLite's 32,766 bound parameters.
+  for (let i = 0; i < rows.length; i += 1000) await trx.insertInto('webhook_deliveries').values(rows.slice(i, i + 1000)).execute();
 }
 
 async function applyAlarmEvent(trx: Executor, controllerId: number, event: IngestAlarmEvent, outcome: IngestOutcome): Promise<void> {

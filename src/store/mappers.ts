@@ -1,5 +1,33 @@
-import type { Alarm, AlarmSeverity, Channel, ChannelKind, Controller, Customer, Facility, Process, Reading, Role, User, UserCredentials } from '../domain/types.js';
-import type { AlarmRow, ChannelRow, ControllerRow, CustomerRow, FacilityRow, ProcessRow, ReadingRow, UserRow } from './schema.js';
+import type {
+  Alarm,
+  AlarmSeverity,
+  Channel,
+  ChannelKind,
+  Controller,
+  Customer,
+  DeliveryStatus,
+  Facility,
+  Process,
+  Reading,
+  Role,
+  User,
+  UserCredentials,
+  WebhookDelivery,
+  WebhookEndpoint,
+  WebhookKind,
+} from '../domain/types.js';
+import type {
+  AlarmRow,
+  ChannelRow,
+  ControllerRow,
+  CustomerRow,
+  FacilityRow,
+  ProcessRow,
+  ReadingRow,
+  UserRow,
+  WebhookDeliveryRow,
+  WebhookEndpointRow,
+} from './schema.js';
 
 export const toCustomer = (r: CustomerRow): Customer => ({ id: r.id, name: r.name, createdAt: r.created_at });
 
@@ -90,4 +118,41 @@ export const toUserCredentials = (r: UserRow): UserCredentials => ({
   ...toUser(r),
   passwordHash: r.password_hash,
   apiTokenHash: r.api_token_hash,
+});
+
+const idList = (text: string | null): number[] | null => (text === null ? null : (JSON.parse(text) as number[]));
+
+export const toWebhookEndpoint = (r: WebhookEndpointRow): WebhookEndpoint => ({
+  id: r.id,
+  customerId: r.customer_id,
+  kind: r.kind as WebhookKind,
+  url: r.url,
+  enabled: Number(r.enabled) === 1,
+  eventTypes: r.event_types === '' ? [] : r.event_types.split(','),
+  controllerIds: idList(r.controller_ids),
+  processIds: idList(r.process_ids),
+  expiresAt: r.expires_at,
+  disabledReason: r.disabled_reason,
+  failingSince: r.failing_since,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+export const toWebhookDelivery = (r: WebhookDeliveryRow): WebhookDelivery => ({
+  id: r.id,
+  endpointId: r.endpoint_id,
+  customerId: r.customer_id,
+  eventType: r.event_type,
+  messageId: r.message_id,
+  payload: r.payload,
+  status: r.status as DeliveryStatus,
+  attempts: r.attempts,
+  nextAttemptAt: r.next_attempt_at,
+  createdAt: r.created_at,
+  firstAttemptAt: r.first_attempt_at,
+  lastAttemptAt: r.last_attempt_at,
+  lastStatus: r.last_status,
+  lastError: r.last_error,
+  lastLatencyMs: r.last_latency_ms,
+  deliveredAt: r.delivered_at,
 });

@@ -107,6 +107,43 @@ export interface FlowDaysTable {
   ping_count: number;
 }
 
+export interface WebhookEndpointsTable {
+  id: Generated<number>;
+  customer_id: number;
+  kind: string;
+  url: string;
+  enabled: number;
+  secret_ciphertext: string;
+  event_types: string;
+  controller_ids: string | null;
+  process_ids: string | null;
+  expires_at: number | null;
+  disabled_reason: string | null;
+  failing_since: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface WebhookDeliveriesTable {
+  id: Generated<number>;
+  endpoint_id: number;
+  customer_id: number;
+  event_type: string;
+  message_id: string;
+  payload: string;
+  status: string;
+  attempts: Generated<number>;
+  next_attempt_at: number;
+  leased_until: number | null;
+  created_at: number;
+  first_attempt_at: number | null;
+  last_attempt_at: number | null;
+  last_status: number | null;
+  last_error: string | null;
+  last_latency_ms: number | null;
+  delivered_at: number | null;
+}
+
 export interface Database {
   customers: CustomersTable;
   facilities: FacilitiesTable;
@@ -118,6 +155,8 @@ export interface Database {
   users: UsersTable;
   flow_hours: FlowHoursTable;
   flow_days: FlowDaysTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }
 
 export type CustomerRow = Selectable<CustomersTable>;
@@ -129,3 +168,5 @@ export type ReadingRow = Selectable<ReadingsTable>;
 export type AlarmRow = Selectable<AlarmsTable>;
 export type UserRow = Selectable<UsersTable>;
 export type InsertableReadingRow = Insertable<ReadingsTable>;
+export type WebhookEndpointRow = Selectable<WebhookEndpointsTable>;
+export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;

@@ -12,6 +12,9 @@ import type {
   Role,
   User,
   UserCredentials,
+  WebhookDelivery,
+  WebhookEndpoint,
+  WebhookKind,
 } from '../domain/types.js';
 import type { Ping } from '../domain/volume.js';
 import type { DialectName } from './dialects/dialect.js';
@@ -139,6 +142,52 @@ export interface ReadingBucket {
 
 export type RollupGrain = 'hour' | 'day';
 
+export interface NewWebhookEndpoint {
+  customerId: number;
+  kind: WebhookKind;
+  url: string;
+  secretCiphertext: string;
+  eventTypes: string[];
+  controllerIds?: number[] | null;
+  processIds?: number[] | null;
+  expiresAt?: number | null;
+  enabled?: boolean;
+}
+
+export interface WebhookEndpointPatch {
+  url?: string;
+  enabled?: boolean;
+  secretCiphertext?: string;
+  eventTypes?: string[];
+  controllerIds?: number[] | null;
+  processIds?: number[] | null;
+  expiresAt?: number | null;
+  /** Set when the server disables an endpoint; cleared when its owner enables it again. */
+  disabledReason?: string | null;
+  failingSince?: number | null;
+}
+
+/** A delivery claimed by a worker, with what sending it needs. */
+export interface ClaimedDelivery extends WebhookDelivery {
+  url: string;
+  secretCiphertext: string;
+  endpointKind: WebhookKind;
+  failingSince: number | null;
+}
+
+/** What one attempt to send a delivery came to. */
+export interface DeliveryAttempt {
+  at: number;
+  status: number | null;
+  error: string | null;
+  latencyMs: number;
+  /** delivered; retry at `nextAttemptAt`; or failed for good. */
+  outcome: 'delivered' | 'retry' | 'failed';
+  nextAttemptAt?: number;
+  /** Disable the endpoint with this reason (it has failed for too long). */
+  disableEndpoint?: string;
+}
+
 export interface FlowBucket {
   /** Start of the UTC hour or day. */
   start: number;
@@ -228,6 +277,25 @@ export interface Store {
    * seen before `silentSince` that has none active, at most once however many processes run it.
    */
   raiseNoDataAlarms(silentSince: number, at: number): Promise<Alarm[]>;
+
+  createWebhookEndpoint(scope: Scope, input: NewWebhookEndpoint): Promise<WebhookEndpoint>;
+  listWebhookEndpoints(scope: Scope, filter: { kind: WebhookKind }): Promise<WebhookEndpoint[]>;
+  getWebhookEndpoint(scope: Scope, id: number): Promise<WebhookEndpoint | null>;
+  /** The endpoint's sealed signing secret (for showing to its owner or signing). */
+  getWebhookSecret(scope: Scope, id: number): Promise<string | null>;
+  updateWebhookEndpoint(scope: Scope, id: number, patch: WebhookEndpointPatch, at: number): Promise<WebhookEndpoint | null>;
+  deleteWebhookEndpoint(scope: Scope, id: number): Promise<boolean>;
+  /** Newest first; continue before `beforeId`. */
+  listDeliveries(scope: Scope, endpointId: number, query: { limit: number; beforeId?: number; offset?: number }): Promise<WebhookDelivery[]>;
+  countDeliveries(scope: Scope, endpointId: number): Promise<number>;
+  /** Queues deliveries of the endpoint again (one by id, or those created in [from, to)); returns how many. */
+  resendDeliveries(scope: Scope, endpointId: number, which: { deliveryId: number } | { from: number; to: number }, at: number): Promise<number>;
+  /**
+   * A worker's claim on up to `limit` due deliveries, leased until `now + leaseMs` so that no
+   * other worker (or process) takes them meanwhile; a crashed worker's lease lapses.
+   */
+  claimDeliveries(now: number, leaseMs: number, limit: number): Promise<ClaimedDelivery[]>;
+  recordDeliveryAttempt(delivery: ClaimedDelivery, attempt: DeliveryAttempt): Promise<void>;
 
   createUser(scope: Scope, input: NewUser): Promise<User>;
   listUsers(scope: Scope): Promise<User[]>;

@@ -3,6 +3,7 @@ import type { StoreDialect } from '../dialects/dialect.js';
 import { initial } from './0001-initial.js';
 import { flowRollups } from './0002-flow-rollups.js';
 import { serverAlarms } from './0003-server-alarms.js';
+import { webhooks } from './0004-webhooks.js';
 
 /**
  * Migrations are listed in code (not read from a folder) so they run the same from TypeScript
@@ -14,6 +15,7 @@ function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
     '0001-initial': initial(dialect),
     '0002-flow-rollups': flowRollups(),
     '0003-server-alarms': serverAlarms(),
+    '0004-webhooks': webhooks(dialect),
   };
 }
 
