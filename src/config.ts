@@ -1,6 +1,8 @@
 import { Type, type Static, type TSchema } from 'typebox';
 import { Value } from 'typebox/value';
+import { parseSecretKey } from './domain/secret-box.js';
 import { parseRateLimits, RateLimitSyntaxError } from './ratelimit/policy.js';
+import { allowedNetworks } from './webhooks/destination.js';
 
 /**
  * Configuration comes from the environment, with command-line flags overriding it. It is
@@ -17,6 +19,10 @@ const ConfigSchema = Type.Object({
   redisUrl: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   /** Minutes a controller may stay silent before the server raises its no-data alarm; 0 turns the check off. */
   noDataAlarmMinutes: Type.Integer({ minimum: 0, maximum: 525_600, default: 30 }),
+  /** 32 bytes in base64 sealing webhook secrets; when unset, `serve` keeps a key file beside the data. */
+  secretKey: Type.Optional(Type.String()),
+  /** Private networks webhooks may be delivered to anyway, e.g. `127.0.0.0/8,::1`. */
+  webhookAllowedNetworks: Type.Optional(Type.String()),
   /** Overrides of the default rate-limit policies, e.g. `fluent.default=100/1m` (see src/ratelimit/policy.ts). */
   rateLimits: Type.Optional(Type.String()),
   /** Fastify's `trustProxy`: `true`, a hop count, or addresses/CIDRs of the proxies in front. */
@@ -39,6 +45,8 @@ const SOURCES: Record<keyof Config, { env: string; flag: string; accepted: strin
   databaseUrl: { env: 'DATABASE_URL', flag: '--database-url', accepted: 'an SQLite file path, sqlite:<path>, or postgres://…' },
   redisUrl: { env: 'REDIS_URL', flag: '--redis-url', accepted: 'a redis:// or rediss:// URL' },
   noDataAlarmMinutes: { env: 'NO_DATA_ALARM_MINUTES', flag: '--no-data-alarm-minutes', accepted: 'a whole number of minutes (0 turns the check off)' },
+  secretKey: { env: 'SECRET_KEY', flag: '--secret-key', accepted: '32 random bytes in base64 (openssl rand -base64 32)' },
+  webhookAllowedNetworks: { env: 'WEBHOOK_ALLOWED_NETWORKS', flag: '--webhook-allowed-networks', accepted: 'a comma-separated list of networks such as 127.0.0.0/8,::1' },
   rateLimits: { env: 'RATE_LIMITS', flag: '--rate-limits', accepted: 'a comma-separated list of <face>.<class>=<max>/<window>, e.g. fluent.default=100/1m' },
   trustProxy: { env: 'TRUST_PROXY', flag: '--trust-proxy', accepted: 'true, false, a number of proxy hops, or a comma-separated list of proxy addresses/CIDRs' },
   logLevel: { env: 'LOG_LEVEL', flag: '--log-level', accepted: LOG_LEVELS.join(', ') },
@@ -73,6 +81,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = {}, flags: ConfigFlags = {})
     const source = SOURCES[key];
     const from = flags[key] !== undefined && flags[key] !== '' ? source.flag : source.env;
     problems.set(key, `${from}=${JSON.stringify(raw[key])} is not valid: expected ${source.accepted}.`);
+  }
+  const checks: [keyof Config, (text: string) => unknown][] = [
+    ['secretKey', parseSecretKey],
+    ['webhookAllowedNetworks', allowedNetworks],
+  ];
+  for (const [key, check] of checks) {
+    const text = (value as Record<string, unknown>)[key];
+    if (typeof text !== 'string' || problems.has(key)) continue;
+    try {
+      check(text);
+    } catch {
+      const from = flags[key] !== undefined && flags[key] !== '' ? SOURCES[key].flag : SOURCES[key].env;
+      // Never echo a secret key, even a malformed one.
+      problems.set(key, `${from}${key === 'secretKey' ? '' : `=${JSON.stringify(text)}`} is not valid: expected ${SOURCES[key].accepted}.`);
+    }
   }
   if (!problems.has('rateLimits')) {
     try {

@@ -84,8 +84,9 @@ type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | Lo
 
 /** A `lookup` for the HTTP client's connections that refuses forbidden addresses. */
 export function safeLookup(allowed: BlockList) {
-  return (hostname: string, options: { all?: boolean; family?: number }, callback: LookupCallback): void => {
-    dnsLookup(hostname, { all: true, family: options.family ?? 0 }, (error, addresses) => {
+  return (hostname: string, options: { all?: boolean; family?: number | 'IPv4' | 'IPv6' }, callback: LookupCallback): void => {
+    const family = options.family === 'IPv4' ? 4 : options.family === 'IPv6' ? 6 : (options.family ?? 0);
+    dnsLookup(hostname, { all: true, family }, (error, addresses) => {
       if (error) return callback(error, []);
       const forbidden = addresses.find((a) => isForbiddenAddress(a.address, allowed));
       if (forbidden) {
