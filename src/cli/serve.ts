@@ -1,10 +1,14 @@
 import closeWithGrace from 'close-with-grace';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Config, ConfigFlags } from '../config.js';
 import { ensureDemo, type DemoCredentials } from '../demo/seed.js';
 import { startSimulator, type Simulator } from '../demo/simulator.js';
 import { watchForSilentControllers, type NoDataWatch } from '../domain/server-alarms.js';
+import { newSecretKey, parseSecretKey, secretBox } from '../domain/secret-box.js';
 import { systemClock } from '../domain/time.js';
+import { allowedNetworks } from '../webhooks/destination.js';
+import { startDeliveryWorker } from '../webhooks/worker.js';
 import { buildApp } from '../http/app.js';
 import { createLogger } from '../logger.js';
 import { openStore, parseDatabaseUrl } from '../store/open-store.js';
@@ -17,6 +21,22 @@ export interface ServeOptions {
   simulator?: boolean;
   simulatorInterval?: string;
   migrate?: boolean;
+}
+
+/**
+ * Without SECRET_KEY, the key that seals webhook secrets is kept in `secret.key` (mode 0600)
+ * beside the SQLite file (or in ./data): generated once, read at every start. Several
+ * processes on one PostgreSQL database must share SECRET_KEY instead.
+ */
+function lastingSecretKey(config: Config, logger: { warn(o: object, m: string): void }): string {
+  const location = parseDatabaseUrl(config.databaseUrl);
+  const dir = location.kind === 'sqlite' && location.file !== ':memory:' ? dirname(resolve(location.file)) : resolve('data');
+  const file = join(dir, 'secret.key');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(file, `${newSecretKey()}\n`, { mode: 0o600, flag: 'wx' });
+  if (location.kind === 'postgres') logger.warn({ file }, 'no SECRET_KEY: generated one in a local file; every server process of this database needs the same SECRET_KEY');
+  return readFileSync(file, 'utf8').trim();
 }
 
 /** Where `--demo` keeps the demo credentials between restarts: beside the SQLite file, or in ./data. */
@@ -50,7 +70,9 @@ export async function serve(config: Config, options: ServeOptions): Promise<void
     if (result.seeded) logger.info({ file }, 'demo data seeded');
   }
 
-  const app = await buildApp({ config, store, logger });
+  const secrets = secretBox(parseSecretKey(config.secretKey ?? lastingSecretKey(config, logger)));
+  const worker = startDeliveryWorker({ store, secrets, allowed: allowedNetworks(config.webhookAllowedNetworks), clock: systemClock, logger });
+  const app = await buildApp({ config, store, logger, secrets, webhookWorker: worker });
   let simulator: Simulator | null = null;
   let noDataWatch: NoDataWatch | null = null;
   const closeListeners = closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
@@ -58,6 +80,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<void
     else logger.info({ signal }, 'shutting down');
     await simulator?.stop();
     await noDataWatch?.stop();
+    await worker.stop();
     await app.close();
     await store.close();
   });

@@ -19,6 +19,9 @@ import { flowCommandFace, renderDetailError } from './flowcommand/index.js';
 import { FLUENT_PATH_PREFIXES, fluentFace, renderFluentError } from './fluent/index.js';
 import { registerOpenApi } from './openapi.js';
 import { createValidatorCompiler } from './validation.js';
+import { newSecretKey, parseSecretKey, secretBox, type SecretBox } from '../domain/secret-box.js';
+import type { EndpointServices } from '../domain/webhook-endpoints.js';
+import { allowedNetworks } from '../webhooks/destination.js';
 
 export interface AppDependencies {
   config: Config;
@@ -27,6 +30,10 @@ export interface AppDependencies {
   logger?: Logger;
   /** Rate-limit counters to use instead of those the configuration selects (tests share one between apps). */
   rateCounter?: RateCounter;
+  /** Seals webhook secrets; `serve` passes one keyed by SECRET_KEY or its key file. */
+  secrets?: SecretBox;
+  /** Told when an ingest may have queued webhook deliveries. */
+  webhookWorker?: { poke(): void };
 }
 
 /**
@@ -42,6 +49,16 @@ function rendererForPath(url: string): ErrorRenderer {
   const path = url.split('?')[0]!;
   const face = FACE_ERROR_RENDERERS.find(([prefix]) => path === prefix || path.startsWith(`${prefix}/`));
   return face ? face[1] : renderNativeError;
+}
+
+/**
+ * SECRET_KEY when configured; otherwise a key that lives as long as the process (fine for
+ * tests and benches; `serve` always passes a lasting one, see cli/serve.ts).
+ */
+function secretBoxFor(config: Config, log: FastifyBaseLogger): SecretBox {
+  if (config.secretKey) return secretBox(parseSecretKey(config.secretKey));
+  log.debug('no SECRET_KEY: webhook secrets are sealed with a key that dies with this process');
+  return secretBox(parseSecretKey(newSecretKey()));
 }
 
 /** Bodies beyond this are refused with 413 unless a route (ingest) allows more. */
@@ -88,7 +105,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   // Before any route: the OpenAPI generator collects routes as they are added.
   await registerOpenApi(app);
   await app.register(healthRoutes, { store });
-  await app.register(ingestRoutes, { store, clock });
+  await app.register(ingestRoutes, { store, clock, ...(deps.webhookWorker ? { onQueued: deps.webhookWorker.poke } : {}) });
   const guard = await setUpRateLimiting(app, deps.config, store, deps.rateCounter);
   await app.register(
     async (api) => {
@@ -98,7 +115,13 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     },
     { prefix: '/api/flowline/v1' },
   );
-  await app.register(flowCommandFace, { store, guard, prefix: '/api/v1' });
+  const webhooks: EndpointServices = {
+    store,
+    secrets: deps.secrets ?? secretBoxFor(deps.config, app.log),
+    allowed: allowedNetworks(deps.config.webhookAllowedNetworks),
+    clock,
+  };
+  await app.register(flowCommandFace, { store, guard, webhooks, prefix: '/api/v1' });
   await app.register(fluentFace, { store, guard, clock });
 
   return app;

@@ -17,6 +17,7 @@ const TAGS = [
   { name: 'controller', description: 'Fluent: controllers, their hierarchy, readings and alarms (root paths `/controller/…`).' },
   { name: 'subscription', description: 'Fluent: subscriptions to pushed data (root paths `/subscription/…`).' },
   { name: 'version', description: 'Fluent: the API and server version (`/version`).' },
+  { name: 'webhooks', description: 'FlowCommand: webhook endpoints that receive a POST for every ping (`/api/v1/webhooks/`), their delivery log and re-send.' },
   { name: 'flow_sensors', description: 'FlowCommand (`/api/v1`): flow sensors, their pings and flow volumes.' },
   { name: 'account', description: 'Flowline (`/api/flowline/v1`): the signed-in account and its API token.' },
   { name: 'monitoring', description: 'Flowline (`/api/flowline/v1`): controllers with latest values, channel readings, alarms.' },

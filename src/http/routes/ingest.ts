@@ -50,7 +50,7 @@ const IngestReportSchema = Type.Object({
 /** 10,000 readings as JSON run to about 1 MB; leave room for alarms and long channel names. */
 const INGEST_BODY_LIMIT = 8 * 1024 * 1024;
 
-export const ingestRoutes: FastifyPluginAsyncTypebox<{ store: Store; clock: Clock }> = async (app, { store, clock }) => {
+export const ingestRoutes: FastifyPluginAsyncTypebox<{ store: Store; clock: Clock; onQueued?: () => void }> = async (app, { store, clock, onQueued }) => {
   app.decorateRequest('ingestController', null);
   app.post(
     '/ingest/v1/readings',
@@ -76,6 +76,8 @@ export const ingestRoutes: FastifyPluginAsyncTypebox<{ store: Store; clock: Cloc
     },
     async (request) => {
       const report = await ingestBatch(store, request.ingestController!, request.body, clock);
+      // The batch may have queued webhook deliveries: the worker need not wait for its next poll.
+      onQueued?.();
       return {
         controller: report.controller.serialNumber,
         received: report.received,
