@@ -122,7 +122,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     clock,
   };
   await app.register(flowCommandFace, { store, guard, webhooks, prefix: '/api/v1' });
-  await app.register(fluentFace, { store, guard, clock });
+  await app.register(fluentFace, { store, guard, clock, webhooks });
 
   return app;
 }

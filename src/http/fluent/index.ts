@@ -5,7 +5,9 @@ import { ERRORS } from '../../errors.js';
 import type { Store } from '../../store/store.js';
 import { serverVersion } from '../../version.js';
 import { errorHandler, type ErrorRenderer } from '../plugins/error-handler.js';
+import type { EndpointServices } from '../../domain/webhook-endpoints.js';
 import { fluentControllerRoutes } from './controllers.js';
+import { fluentSubscriptionRoutes } from './subscriptions.js';
 import { fluentErrors, VersionSchema } from './schemas.js';
 
 /** The version of the Walchem Fluent Client API this face implements (seed 000). */
@@ -18,13 +20,17 @@ export const renderFluentError: ErrorRenderer = (error) => ({ error: error.messa
 export const FLUENT_PATH_PREFIXES = ['/controller', '/subscription', '/version'];
 
 /** The Fluent face (seed 000), at the server root: `controller/…`, `version`. */
-export const fluentFace: FastifyPluginAsyncTypebox<{ store: Store; guard: FaceGuardFactory; clock: Clock }> = async (app, { store, guard, clock }) => {
+export const fluentFace: FastifyPluginAsyncTypebox<{ store: Store; guard: FaceGuardFactory; clock: Clock; webhooks: EndpointServices }> = async (
+  app,
+  { store, guard, clock, webhooks },
+) => {
   app.setErrorHandler(errorHandler(renderFluentError));
   app.addHook('onRequest', guard('fluent', (seconds) => `Rate limit exceeded: try again in ${seconds} seconds.`));
   await app.register(fluentControllerRoutes, { store, clock });
+  await app.register(fluentSubscriptionRoutes, { services: webhooks });
   // Any other path under the face is still the face's: a Fluent 404, counted and with the
   // rate-limit headers that clients read on every answer.
-  for (const prefix of ['/controller']) {
+  for (const prefix of ['/controller', '/subscription']) {
     await app.register(
       async (scoped) => {
         scoped.setNotFoundHandler(async (request) => {

@@ -117,6 +117,52 @@ function serialRoute(path: string, queries: (ctx: Ctx, owner: Tenant, viewer: Te
   };
 }
 
+async function subscribe(app: Ctx['app'], owner: Tenant): Promise<{ id: number; url: string; expiresAt: string }> {
+  const url = `https://hooks.example.com/${owner.t.customer.name.toLowerCase()}-${Math.random().toString(36).slice(2)}`;
+  const res = await app.inject({
+    method: 'POST',
+    url: '/subscription/create/',
+    headers: AUTHS['Token header']!(owner.t.user),
+    payload: { 'callback-url': url, 'event-types': ['data-change', 'alarm'], 'serial-numbers': [owner.controllers[0]!.serialNumber] },
+  });
+  expect(res.statusCode, res.body).toBe(201);
+  const body = res.json() as { 'subscription-id': number; 'expires-at': string };
+  return { id: body['subscription-id'], url, expiresAt: body['expires-at'] };
+}
+
+async function cancel(app: Ctx['app'], owner: Tenant, id: number): Promise<void> {
+  const res = await app.inject({ method: 'DELETE', url: `/subscription/cancel/${id}`, headers: AUTHS['Token header']!(owner.t.user) });
+  expect(res.statusCode, res.body).toBe(200);
+}
+
+/** A route on one subscription: another customer's id answers exactly as an id that does not exist, and changes nothing. */
+function subscriptionRoute(method: 'GET' | 'POST' | 'DELETE', path: (id: number) => string) {
+  return async ({ app, a, b, store }: Ctx) => {
+    for (const [owner, viewer] of [
+      [a, b],
+      [b, a],
+    ] as const) {
+      const theirs = await subscribe(app, owner);
+      // An id of the same length that nobody has, so that the bodies compare byte for byte.
+      let missing = 10 ** String(theirs.id).length - 1;
+      while (await store.getWebhookEndpoint(PLATFORM_SCOPE, missing)) missing -= 1;
+      for (const u of [viewer.t.user, viewer.t.admin]) {
+        for (const [authName, auth] of Object.entries(AUTHS)) {
+          const label = `${viewer.t.customer.name} (${u.role}, ${authName}) → ${method} ${path(theirs.id)}`;
+          const foreign = await app.inject({ method, url: path(theirs.id), headers: auth(u) });
+          const absent = await app.inject({ method, url: path(missing), headers: auth(u) });
+          expectSameAsMissing(foreign, absent, String(theirs.id), String(missing), label);
+          expect(foreign.body, label).not.toContain(theirs.url);
+        }
+      }
+      const still = await app.inject({ url: `/subscription/${theirs.id}`, headers: AUTHS['Token header']!(owner.t.user) });
+      expect(still.statusCode, still.body).toBe(200);
+      expect((still.json() as { 'expires-at': string })['expires-at']).toBe(theirs.expiresAt);
+      await cancel(app, owner, theirs.id);
+    }
+  };
+}
+
 const range = `start=${iso(NOW - 2 * HOUR)}&end=${iso(NOW)}`;
 const reversed = `start=${iso(NOW)}&end=${iso(NOW - 2 * HOUR)}`;
 
@@ -193,6 +239,39 @@ const ROUTE_CHECKS: Record<string, (ctx: Ctx) => Promise<void>> = {
     `?${reversed}`,
     '?severity=bogus',
   ]),
+
+  async 'GET /subscription/list'({ app, a, b }) {
+    const mine = await subscribe(app, a);
+    for (const u of [b.t.user, b.t.admin]) {
+      const res = await app.inject({ url: '/subscription/list/', headers: AUTHS['Token header']!(u) });
+      expect(res.statusCode, res.body).toBe(200);
+      const ids = (res.json() as { 'subscription-list': { 'subscription-id': number }[] })['subscription-list'].map((x) => x['subscription-id']);
+      expect(ids).not.toContain(mine.id);
+      expect(res.body).not.toContain(mine.url);
+      for (const c of a.controllers) expect(res.body).not.toContain(c.serialNumber);
+    }
+    await cancel(app, a, mine.id);
+  },
+
+  async 'POST /subscription/create'({ app, a, b }) {
+    const url = 'https://hooks.example.com/beta';
+    for (const [field, foreign, missing] of [
+      ['serial-numbers', a.controllers[0]!.serialNumber, missingSerial(a.controllers[0]!.serialNumber)],
+      ['process-ids', a.t.process.id, 987_654_321],
+    ] as const) {
+      const post = (value: string | number) =>
+        app.inject({ method: 'POST', url: '/subscription/create/', headers: AUTHS['Token header']!(b.t.user), payload: { 'callback-url': url, 'event-types': ['data-change'], [field]: [value] } });
+      const [onForeign, onMissing] = [await post(foreign), await post(missing)];
+      expect(onForeign.statusCode, onForeign.body).toBe(400);
+      expect(onForeign.body.replaceAll(String(foreign), '<id>')).toBe(onMissing.body.replaceAll(String(missing), '<id>'));
+    }
+  },
+
+  'GET /subscription/:id': subscriptionRoute('GET', (id) => `/subscription/${id}`),
+  'POST /subscription/renew/:id': subscriptionRoute('POST', (id) => `/subscription/renew/${id}`),
+  'POST /subscription/rotate-secret/:id': subscriptionRoute('POST', (id) => `/subscription/rotate-secret/${id}`),
+  'DELETE /subscription/cancel/:id': subscriptionRoute('DELETE', (id) => `/subscription/cancel/${id}`),
+  'DELETE /subscription/:id': subscriptionRoute('DELETE', (id) => `/subscription/${id}`),
 
   async 'GET /version'({ app, a, b }) {
     const bodies = new Set<string>();
