@@ -7,18 +7,25 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import { backendFactories, buildYearFixture, verdict } from './fixture.js';
 import { pingsBench } from './pings.js';
 import { volumeBench } from './volume.js';
+import { webhooksBench } from './webhooks.js';
 
+/** Benches on the shared year-of-pings fixture. */
 const BENCHES = {
   volume: { run: volumeBench, about: 'flow_volume over a year vs a day (≤ 2×, < 5 ms median) vs a raw-scan baseline' },
   pings: { run: pingsBench, about: 'a page of 1000 pings over HTTP with autocannon (≥ 1,500 req/s) vs bare node:http' },
 } as const;
+/** Benches that build their own data. */
+const STANDALONE = {
+  webhooks: { run: webhooksBench, about: 'ingest → webhook receipt p50/p99 at 1,000 events/s (p99 ≤ 100 ms), deliveries/s (≥ 2,000) vs raw ingest' },
+} as const;
 type BenchName = keyof typeof BENCHES;
+type StandaloneName = keyof typeof STANDALONE;
 
 function usage(): string {
   return [
     'usage: npm run bench [name]',
     '',
-    ...Object.entries(BENCHES).map(([name, b]) => `  ${name.padEnd(8)} ${b.about}`),
+    ...Object.entries({ ...BENCHES, ...STANDALONE }).map(([name, b]) => `  ${name.padEnd(8)} ${b.about}`),
     '  (none)   all of them, on one shared fixture',
     '',
     'Each runs on a fresh SQLite file with one flow sensor holding a year of one-minute pings',
@@ -29,12 +36,13 @@ function usage(): string {
 }
 
 const args = process.argv.slice(2);
-if (args.length > 1 || (args[0] !== undefined && !(args[0] in BENCHES))) {
+if (args.length > 1 || (args[0] !== undefined && !(args[0] in BENCHES) && !(args[0] in STANDALONE))) {
   const help = args[0] === '--help' || args[0] === '-h' || args[0] === 'help';
   (help ? console.log : console.error)(`${help ? '' : `unknown bench "${args.join(' ')}"\n\n`}${usage()}`);
   process.exit(help ? 0 : 2);
 }
-const selected: BenchName[] = args[0] === undefined ? (Object.keys(BENCHES) as BenchName[]) : [args[0] as BenchName];
+const selected: BenchName[] = args[0] === undefined ? (Object.keys(BENCHES) as BenchName[]) : args[0] in BENCHES ? [args[0] as BenchName] : [];
+const standalone: StandaloneName[] = args[0] === undefined ? (Object.keys(STANDALONE) as StandaloneName[]) : args[0] in STANDALONE ? [args[0] as StandaloneName] : [];
 
 const log = (line: string) => console.log(line);
 const load = () => loadavg()[0]!.toFixed(2);
@@ -54,12 +62,18 @@ log(`machine: ${machine}; CPU busy before start: ${busy.toFixed(0)}%, load avera
 if (busy > 15) log('   (other processes are using the CPU: figures will be lower and noisier than on an idle machine)');
 const results: { name: string; backend: string; pass: boolean }[] = [];
 for (const factory of backendFactories()) {
-  log(`\n## ${factory.name}: building the fixture (a year of one-minute pings through store.ingest)`);
-  const fixture = await buildYearFixture(factory, log);
-  try {
-    for (const name of selected) results.push({ name, backend: factory.name, pass: await BENCHES[name].run(fixture, log) });
-  } finally {
-    await fixture.close();
+  if (selected.length > 0) {
+    log(`\n## ${factory.name}: building the fixture (a year of one-minute pings through store.ingest)`);
+    const fixture = await buildYearFixture(factory, log);
+    try {
+      for (const name of selected) results.push({ name, backend: factory.name, pass: await BENCHES[name].run(fixture, log) });
+    } finally {
+      await fixture.close();
+    }
+  }
+  for (const name of standalone) {
+    log(`\n## ${factory.name}: ${name}`);
+    results.push({ name, backend: factory.name, pass: await STANDALONE[name].run(factory, log) });
   }
 }
 

@@ -786,35 +786,42 @@ export class KyselyStore implements Store {
     });
   }
 
-  async recordDeliveryAttempt(delivery: ClaimedDelivery, attempt: DeliveryAttempt) {
+  async recordDeliveryAttempts(results: readonly { delivery: ClaimedDelivery; attempt: DeliveryAttempt }[]) {
+    if (results.length === 0) return;
     await this.#db.transaction().execute(async (trx) => {
-      await trx
-        .updateTable('webhook_deliveries')
-        .set((eb) => ({
-          status: attempt.outcome === 'retry' ? 'pending' : attempt.outcome,
-          attempts: eb('attempts', '+', 1),
-          next_attempt_at: attempt.nextAttemptAt ?? delivery.nextAttemptAt,
-          leased_until: null,
-          first_attempt_at: eb.fn.coalesce('first_attempt_at', sql.lit(Math.trunc(attempt.at))),
-          last_attempt_at: attempt.at,
-          last_status: attempt.status,
-          last_error: attempt.error,
-          last_latency_ms: Math.round(attempt.latencyMs),
-          delivered_at: attempt.outcome === 'delivered' ? attempt.at : null,
-        }))
-        .where('id', '=', delivery.id)
-        .where('status', '=', 'pending')
-        .execute();
-      const endpoint = trx.updateTable('webhook_endpoints').where('id', '=', delivery.endpointId);
-      if (attempt.outcome === 'delivered') {
-        await endpoint.set({ failing_since: null }).where('failing_since', 'is not', null).execute();
-      } else {
-        await endpoint.set({ failing_since: attempt.at }).where('failing_since', 'is', null).execute();
+      for (const { delivery, attempt } of results) {
+        await trx
+          .updateTable('webhook_deliveries')
+          .set((eb) => ({
+            status: attempt.outcome === 'retry' ? 'pending' : attempt.outcome,
+            attempts: eb('attempts', '+', 1),
+            next_attempt_at: attempt.nextAttemptAt ?? delivery.nextAttemptAt,
+            leased_until: null,
+            first_attempt_at: eb.fn.coalesce('first_attempt_at', sql.lit(Math.trunc(attempt.at))),
+            last_attempt_at: attempt.at,
+            last_status: attempt.status,
+            last_error: attempt.error,
+            last_latency_ms: Math.round(attempt.latencyMs),
+            delivered_at: attempt.outcome === 'delivered' ? attempt.at : null,
+          }))
+          .where('id', '=', delivery.id)
+          .where('status', '=', 'pending')
+          .execute();
+      }
+      // Each endpoint's failure streak follows its latest attempt in this flush.
+      const latest = new Map<number, DeliveryAttempt>();
+      for (const { delivery, attempt } of results) latest.set(delivery.endpointId, attempt);
+      for (const [endpointId, attempt] of latest) {
+        if (attempt.outcome === 'delivered') {
+          await trx.updateTable('webhook_endpoints').set({ failing_since: null }).where('id', '=', endpointId).where('failing_since', 'is not', null).execute();
+          continue;
+        }
+        await trx.updateTable('webhook_endpoints').set({ failing_since: attempt.at }).where('id', '=', endpointId).where('failing_since', 'is', null).execute();
         if (attempt.disableEndpoint) {
           await trx
             .updateTable('webhook_endpoints')
             .set({ enabled: 0, disabled_reason: attempt.disableEndpoint, updated_at: attempt.at })
-            .where('id', '=', delivery.endpointId)
+            .where('id', '=', endpointId)
             .where('enabled', '=', 1)
             .execute();
         }

@@ -295,7 +295,8 @@ export interface Store {
    * other worker (or process) takes them meanwhile; a crashed worker's lease lapses.
    */
   claimDeliveries(now: number, leaseMs: number, limit: number): Promise<ClaimedDelivery[]>;
-  recordDeliveryAttempt(delivery: ClaimedDelivery, attempt: DeliveryAttempt): Promise<void>;
+  /** Records attempts in one transaction (a worker flushes what finished together). */
+  recordDeliveryAttempts(results: readonly { delivery: ClaimedDelivery; attempt: DeliveryAttempt }[]): Promise<void>;
 
   createUser(scope: Scope, input: NewUser): Promise<User>;
   listUsers(scope: Scope): Promise<User[]>;

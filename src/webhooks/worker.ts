@@ -48,7 +48,7 @@ const USER_AGENT = 'Flowline-Webhooks/1';
 export function startDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWorker {
   const { store, secrets, clock, logger } = options;
   const concurrency = options.concurrency ?? 64;
-  const perEndpoint = options.perEndpoint ?? 8;
+  const perEndpoint = options.perEndpoint ?? 16;
   const timeoutMs = options.timeoutMs ?? 10_000;
   const leaseMs = options.leaseMs ?? 5 * 60_000;
   const pollMs = options.pollMs ?? 500;
@@ -63,6 +63,33 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWor
   let wake: (() => void) | null = null;
   let pokedWhileBusy = false;
   const settled = new Set<Promise<void>>();
+
+  // Results are written in batches: one transaction per flush rather than per delivery (on
+  // SQLite each commit is a disk sync). A delivery stays leased until its result is written.
+  let unrecorded: { delivery: ClaimedDelivery; attempt: DeliveryAttempt }[] = [];
+  let flushing: Promise<void> = Promise.resolve();
+  let flushTimer: NodeJS.Timeout | null = null;
+  const flush = (): Promise<void> => {
+    if (flushTimer) clearTimeout(flushTimer);
+    flushTimer = null;
+    const batch = unrecorded;
+    unrecorded = [];
+    flushing = flushing.then(async () => {
+      if (batch.length === 0) return;
+      try {
+        await store.recordDeliveryAttempts(batch);
+      } catch (e) {
+        logger.warn({ err: e, deliveries: batch.length }, 'webhook delivery results could not be recorded; their leases will lapse and they are sent again');
+      }
+    });
+    return flushing;
+  };
+  const record = (delivery: ClaimedDelivery, attempt: DeliveryAttempt): Promise<void> => {
+    unrecorded.push({ delivery, attempt });
+    if (unrecorded.length >= 200) return flush();
+    flushTimer ??= setTimeout(() => void flush(), 5);
+    return Promise.resolve();
+  };
 
   const poke = () => {
     pokedWhileBusy = true;
@@ -113,8 +140,8 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWor
     inFlight += 1;
     inFlightByEndpoint.set(delivery.endpointId, (inFlightByEndpoint.get(delivery.endpointId) ?? 0) + 1);
     const task = send(delivery)
-      .then((attempt) => store.recordDeliveryAttempt(delivery, attempt))
-      .catch((e: unknown) => logger.warn({ err: e, delivery: delivery.id }, 'webhook delivery could not be recorded; its lease will lapse and it is sent again'))
+      .then((attempt) => record(delivery, attempt))
+      .catch((e: unknown) => logger.warn({ err: e, delivery: delivery.id }, 'webhook delivery failed unexpectedly; its lease will lapse and it is sent again'))
       .finally(() => {
         inFlight -= 1;
         const left = (inFlightByEndpoint.get(delivery.endpointId) ?? 1) - 1;
@@ -142,7 +169,8 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWor
       const room = concurrency - inFlight - waitingCount();
       let claimed: ClaimedDelivery[] = [];
       pokedWhileBusy = false;
-      if (room > 0) {
+      // Claim in bulk (each claim is a write transaction), unless nothing at all is in flight.
+      if (room >= Math.min(16, concurrency) || (room > 0 && inFlight === 0)) {
         try {
           claimed = await store.claimDeliveries(clock.now(), leaseMs, room);
         } catch (e) {
@@ -172,6 +200,7 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWor
       wake?.();
       await looping;
       await Promise.allSettled([...settled]);
+      await flush();
       await agent.close();
     },
   };
