@@ -17,7 +17,7 @@ function configError(env: NodeJS.ProcessEnv, flags: Parameters<typeof loadConfig
 
 describe('loadConfig', () => {
   it('has the documented defaults', () => {
-    const defaults = { port: 8080, host: '127.0.0.1', databaseUrl: './data/flowline.db', logLevel: 'info', noDataAlarmMinutes: 30 };
+    const defaults = { port: 8080, host: '127.0.0.1', databaseUrl: './data/flowline.db', logLevel: 'info', noDataAlarmMinutes: 30, webhookLeaseSeconds: 60 };
     expect(loadConfig()).toEqual(defaults);
     expect(loadConfig({})).toEqual(defaults);
     expect(loadConfig({}).redisUrl).toBeUndefined();
@@ -54,6 +54,7 @@ describe('loadConfig', () => {
       redisUrl: 'redis://cache.example:6379/0',
       logLevel: 'debug',
       noDataAlarmMinutes: 0,
+      webhookLeaseSeconds: 60,
       rateLimits: 'fluent.default=50/1m',
       trustProxy: '10.0.0.0/8, 127.0.0.1',
     });
@@ -81,7 +82,7 @@ describe('loadConfig', () => {
       { PORT: '9090', HOST: '0.0.0.0', DATABASE_URL: 'env.db', REDIS_URL: 'redis://env', LOG_LEVEL: 'debug' },
       { port: '7070', host: '::1', databaseUrl: 'flag.db', redisUrl: 'rediss://flag', logLevel: 'warn' },
     );
-    expect(config).toEqual({ port: 7070, host: '::1', databaseUrl: 'flag.db', redisUrl: 'rediss://flag', logLevel: 'warn', noDataAlarmMinutes: 30 });
+    expect(config).toEqual({ port: 7070, host: '::1', databaseUrl: 'flag.db', redisUrl: 'rediss://flag', logLevel: 'warn', noDataAlarmMinutes: 30, webhookLeaseSeconds: 60 });
   });
 
   it('takes numeric flags as given by the CLI, and mixes flags with the environment', () => {
@@ -92,6 +93,7 @@ describe('loadConfig', () => {
       databaseUrl: './data/flowline.db',
       logLevel: 'error',
       noDataAlarmMinutes: 30,
+      webhookLeaseSeconds: 60,
     });
   });
 

@@ -21,6 +21,11 @@ const ConfigSchema = Type.Object({
   noDataAlarmMinutes: Type.Integer({ minimum: 0, maximum: 525_600, default: 30 }),
   /** 32 bytes in base64 sealing webhook secrets; when unset, `serve` keeps a key file beside the data. */
   secretKey: Type.Optional(Type.String()),
+  /**
+   * How long a worker's claim on a delivery lasts: a process killed mid-delivery has its
+   * deliveries sent again by another (or its restart) this long after it claimed them.
+   */
+  webhookLeaseSeconds: Type.Integer({ minimum: 1, maximum: 3600, default: 60 }),
   /** Private networks webhooks may be delivered to anyway, e.g. `127.0.0.0/8,::1`. */
   webhookAllowedNetworks: Type.Optional(Type.String()),
   /** Overrides of the default rate-limit policies, e.g. `fluent.default=100/1m` (see src/ratelimit/policy.ts). */
@@ -46,6 +51,7 @@ const SOURCES: Record<keyof Config, { env: string; flag: string; accepted: strin
   redisUrl: { env: 'REDIS_URL', flag: '--redis-url', accepted: 'a redis:// or rediss:// URL' },
   noDataAlarmMinutes: { env: 'NO_DATA_ALARM_MINUTES', flag: '--no-data-alarm-minutes', accepted: 'a whole number of minutes (0 turns the check off)' },
   secretKey: { env: 'SECRET_KEY', flag: '--secret-key', accepted: '32 random bytes in base64 (openssl rand -base64 32)' },
+  webhookLeaseSeconds: { env: 'WEBHOOK_LEASE_SECONDS', flag: '--webhook-lease-seconds', accepted: 'a whole number of seconds from 1 to 3600' },
   webhookAllowedNetworks: { env: 'WEBHOOK_ALLOWED_NETWORKS', flag: '--webhook-allowed-networks', accepted: 'a comma-separated list of networks such as 127.0.0.0/8,::1' },
   rateLimits: { env: 'RATE_LIMITS', flag: '--rate-limits', accepted: 'a comma-separated list of <face>.<class>=<max>/<window>, e.g. fluent.default=100/1m' },
   trustProxy: { env: 'TRUST_PROXY', flag: '--trust-proxy', accepted: 'true, false, a number of proxy hops, or a comma-separated list of proxy addresses/CIDRs' },
@@ -69,7 +75,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = {}, flags: ConfigFlags = {})
   }
   // Only plain decimal digits make a port: TypeBox's lenient conversion would read 80.5 as 80,
   // 0x1F90 as 8080 and `true` as 1. Anything else stays text and fails the schema below.
-  for (const key of ['port', 'noDataAlarmMinutes'] as const) {
+  for (const key of ['port', 'noDataAlarmMinutes', 'webhookLeaseSeconds'] as const) {
     const text = raw[key];
     if (typeof text === 'string' && /^\d+$/.test(text.trim())) raw[key] = Number(text.trim());
   }

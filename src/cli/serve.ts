@@ -71,7 +71,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<void
   }
 
   const secrets = secretBox(parseSecretKey(config.secretKey ?? lastingSecretKey(config, logger)));
-  const worker = startDeliveryWorker({ store, secrets, allowed: allowedNetworks(config.webhookAllowedNetworks), clock: systemClock, logger });
+  const worker = startDeliveryWorker({ store, secrets, allowed: allowedNetworks(config.webhookAllowedNetworks), clock: systemClock, logger, leaseMs: config.webhookLeaseSeconds * 1000 });
   const app = await buildApp({ config, store, logger, secrets, webhookWorker: worker });
   let simulator: Simulator | null = null;
   let noDataWatch: NoDataWatch | null = null;

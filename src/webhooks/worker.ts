@@ -50,7 +50,7 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWor
   const concurrency = options.concurrency ?? 64;
   const perEndpoint = options.perEndpoint ?? 16;
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const leaseMs = options.leaseMs ?? 5 * 60_000;
+  const leaseMs = options.leaseMs ?? 60_000;
   const pollMs = options.pollMs ?? 500;
   const maxResponseBytes = options.maxResponseBytes ?? 64 * 1024;
   const random = options.random ?? Math.random;
