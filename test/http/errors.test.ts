@@ -69,6 +69,8 @@ for (const factory of storeFactories()) {
           'POST /subscription/rotate-secret/:id',
           'DELETE /subscription/cancel/:id',
           'DELETE /subscription/:id',
+          'GET /subscription/deliveries/:id',
+          'POST /subscription/resend/:id',
           'GET /v2/api-docs',
           'GET /openapi.json',
           'GET /docs',

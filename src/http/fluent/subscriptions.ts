@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { Principal } from '../../domain/auth.js';
 import { createSubscription, renewSubscription, subscriptionStatus, SUBSCRIPTION_EVENT_TYPES } from '../../domain/subscriptions.js';
-import { formatIsoMillis } from '../../domain/time.js';
+import { formatIsoMillis, parseIsoTime } from '../../domain/time.js';
 import type { WebhookEndpoint } from '../../domain/types.js';
 import { deleteEndpoint, getEndpoint, rotateSecret, type EndpointServices } from '../../domain/webhook-endpoints.js';
 import { ERRORS } from '../../errors.js';
@@ -138,6 +138,95 @@ export const fluentSubscriptionRoutes: FastifyPluginAsyncTypebox<{ services: End
       },
     },
     async (request) => ({ secret: await rotateSecret(services, principalOf(request), 'fluent', request.params.id) }),
+  );
+
+  const DeliverySchema = Type.Object({
+    'delivery-id': Type.Integer(),
+    'webhook-id': Type.String({ description: 'The `webhook-id` header: the same for every attempt of this event' }),
+    'event-type': EventType,
+    status: Type.String({ enum: ['pending', 'delivered', 'failed'] }),
+    attempts: Type.Integer(),
+    'response-code': Type.Optional(Type.Integer()),
+    'latency-ms': Type.Optional(Type.Integer()),
+    'last-error': Type.Optional(Type.String()),
+    'created-at': Time,
+    'last-attempt-at': Type.Optional(Time),
+    'next-attempt-at': Type.Optional(Time),
+    'delivered-at': Type.Optional(Time),
+  });
+  const optional = <K extends string, V>(key: K, value: V | null) => (value === null ? {} : ({ [key]: value } as Record<K, V>));
+
+  app.get(
+    '/subscription/deliveries/:id',
+    {
+      schema: {
+        tags: ['subscription'],
+        operationId: 'fluent.subscriptionDeliveries',
+        summary: "A subscription's delivery log, newest first",
+        params: IdParams,
+        querystring: Type.Object({
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+          cursor: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: '`next-cursor` of the previous page' })),
+        }),
+        response: { 200: Type.Object({ 'subscription-id': Type.Integer(), deliveries: Type.Array(DeliverySchema), 'next-cursor': Type.Union([Type.Integer(), Type.Null()]) }), ...errors },
+      },
+    },
+    async (request) => {
+      const endpoint = await getEndpoint(services, principalOf(request), 'fluent', request.params.id);
+      const limit = request.query.limit ?? 100;
+      const deliveries = await store.listDeliveries(request.scope, endpoint.id, { limit, ...(request.query.cursor ? { beforeId: request.query.cursor } : {}) });
+      return {
+        'subscription-id': endpoint.id,
+        deliveries: deliveries.map((d) => ({
+          'delivery-id': d.id,
+          'webhook-id': d.messageId,
+          'event-type': d.eventType,
+          status: d.status,
+          attempts: d.attempts,
+          ...optional('response-code', d.lastStatus),
+          ...optional('latency-ms', d.lastLatencyMs),
+          ...optional('last-error', d.lastError),
+          'created-at': formatIsoMillis(d.createdAt),
+          ...optional('last-attempt-at', d.lastAttemptAt === null ? null : formatIsoMillis(d.lastAttemptAt)),
+          ...optional('next-attempt-at', d.status === 'pending' ? formatIsoMillis(d.nextAttemptAt) : null),
+          ...optional('delivered-at', d.deliveredAt === null ? null : formatIsoMillis(d.deliveredAt)),
+        })),
+        'next-cursor': deliveries.length === limit ? deliveries.at(-1)!.id : null,
+      };
+    },
+  );
+
+  app.post(
+    '/subscription/resend/:id',
+    {
+      schema: {
+        tags: ['subscription'],
+        operationId: 'fluent.subscriptionResend',
+        summary: 'Push again one delivery, or every delivery created in [start, end), with the same webhook-id',
+        params: IdParams,
+        body: Type.Union([
+          Type.Object({ 'delivery-id': Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) }, { additionalProperties: false }),
+          Type.Object({ start: Type.String({ maxLength: 40 }), end: Type.String({ maxLength: 40 }) }, { additionalProperties: false }),
+        ]),
+        response: { 202: Type.Object({ resent: Type.Integer() }), ...errors },
+      },
+    },
+    async (request, reply) => {
+      const endpoint = await getEndpoint(services, principalOf(request), 'fluent', request.params.id);
+      const body = request.body;
+      let which: { deliveryId: number } | { from: number; to: number };
+      if ('delivery-id' in body) which = { deliveryId: body['delivery-id'] };
+      else {
+        const from = parseIsoTime(body.start);
+        const to = parseIsoTime(body.end);
+        if (from === null || to === null) throw ERRORS.invalidRequest('"start" and "end" must be ISO 8601 date-times.');
+        if (from > to) throw ERRORS.invalidRequest('The range is reversed: "start" is after "end".');
+        which = { from, to };
+      }
+      const resent = await store.resendDeliveries(request.scope, endpoint.id, which, clock.now());
+      if ('deliveryId' in which && resent === 0) throw ERRORS.notFound(`Delivery ${which.deliveryId}`);
+      return reply.status(202).send({ resent });
+    },
   );
 
   for (const path of ['/subscription/cancel/:id', '/subscription/:id']) {

@@ -136,7 +136,7 @@ async function cancel(app: Ctx['app'], owner: Tenant, id: number): Promise<void>
 }
 
 /** A route on one subscription: another customer's id answers exactly as an id that does not exist, and changes nothing. */
-function subscriptionRoute(method: 'GET' | 'POST' | 'DELETE', path: (id: number) => string) {
+function subscriptionRoute(method: 'GET' | 'POST' | 'DELETE', path: (id: number) => string, payload?: object) {
   return async ({ app, a, b, store }: Ctx) => {
     for (const [owner, viewer] of [
       [a, b],
@@ -149,8 +149,8 @@ function subscriptionRoute(method: 'GET' | 'POST' | 'DELETE', path: (id: number)
       for (const u of [viewer.t.user, viewer.t.admin]) {
         for (const [authName, auth] of Object.entries(AUTHS)) {
           const label = `${viewer.t.customer.name} (${u.role}, ${authName}) → ${method} ${path(theirs.id)}`;
-          const foreign = await app.inject({ method, url: path(theirs.id), headers: auth(u) });
-          const absent = await app.inject({ method, url: path(missing), headers: auth(u) });
+          const foreign = await app.inject({ method, url: path(theirs.id), headers: auth(u), ...(payload ? { payload } : {}) });
+          const absent = await app.inject({ method, url: path(missing), headers: auth(u), ...(payload ? { payload } : {}) });
           expectSameAsMissing(foreign, absent, String(theirs.id), String(missing), label);
           expect(foreign.body, label).not.toContain(theirs.url);
         }
@@ -272,6 +272,8 @@ const ROUTE_CHECKS: Record<string, (ctx: Ctx) => Promise<void>> = {
   'POST /subscription/rotate-secret/:id': subscriptionRoute('POST', (id) => `/subscription/rotate-secret/${id}`),
   'DELETE /subscription/cancel/:id': subscriptionRoute('DELETE', (id) => `/subscription/cancel/${id}`),
   'DELETE /subscription/:id': subscriptionRoute('DELETE', (id) => `/subscription/${id}`),
+  'GET /subscription/deliveries/:id': subscriptionRoute('GET', (id) => `/subscription/deliveries/${id}`),
+  'POST /subscription/resend/:id': subscriptionRoute('POST', (id) => `/subscription/resend/${id}`, { start: '2026-01-01T00:00:00Z', end: '2027-01-01T00:00:00Z' }),
 
   async 'GET /version'({ app, a, b }) {
     const bodies = new Set<string>();
