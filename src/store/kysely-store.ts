@@ -760,6 +760,17 @@ export class KyselyStore implements Store {
         .where('status', '=', 'pending')
         .where('next_attempt_at', '<=', now)
         .where((eb) => eb.or([eb('leased_until', 'is', null), eb('leased_until', '<', now)]))
+        // Only for endpoints that still want them; a subquery, so that SKIP LOCKED locks no endpoint.
+        .where((eb) =>
+          eb.exists(
+            eb
+              .selectFrom('webhook_endpoints as e')
+              .select('e.id')
+              .whereRef('e.id', '=', 'webhook_deliveries.endpoint_id')
+              .where('e.enabled', '=', 1)
+              .where((w) => w.or([w('e.expires_at', 'is', null), w('e.expires_at', '>', now)])),
+          ),
+        )
         .orderBy('next_attempt_at')
         .limit(limit)
         // Several processes claim side by side on PostgreSQL, each skipping the others' rows.
@@ -781,7 +792,7 @@ export class KyselyStore implements Store {
       return rows.flatMap((r): ClaimedDelivery[] => {
         const endpoint = byId.get(r.endpoint_id);
         if (!endpoint) return [];
-        return [{ ...toWebhookDelivery(r), url: endpoint.url, secretCiphertext: endpoint.secret_ciphertext, endpointKind: endpoint.kind as ClaimedDelivery['endpointKind'], failingSince: endpoint.failing_since }];
+        return [{ ...toWebhookDelivery(r), leasedUntil: now + leaseMs, url: endpoint.url, secretCiphertext: endpoint.secret_ciphertext, endpointKind: endpoint.kind as ClaimedDelivery['endpointKind'], failingSince: endpoint.failing_since }];
       });
     });
   }
@@ -806,11 +817,16 @@ export class KyselyStore implements Store {
           }))
           .where('id', '=', delivery.id)
           .where('status', '=', 'pending')
+          .where('leased_until', '=', delivery.leasedUntil)
           .execute();
       }
-      // Each endpoint's failure streak follows its latest attempt in this flush.
+      // Each endpoint's failure streak follows its latest attempt in this flush; a reason to
+      // disable it, from any attempt of the flush, is kept.
       const latest = new Map<number, DeliveryAttempt>();
-      for (const { delivery, attempt } of results) latest.set(delivery.endpointId, attempt);
+      for (const { delivery, attempt } of results) {
+        const disable = attempt.disableEndpoint ?? latest.get(delivery.endpointId)?.disableEndpoint;
+        latest.set(delivery.endpointId, { ...attempt, ...(disable && attempt.outcome !== 'delivered' ? { disableEndpoint: disable } : {}) });
+      }
       for (const [endpointId, attempt] of latest) {
         if (attempt.outcome === 'delivered') {
           await trx.updateTable('webhook_endpoints').set({ failing_since: null }).where('id', '=', endpointId).where('failing_since', 'is not', null).execute();

@@ -169,6 +169,8 @@ export interface WebhookEndpointPatch {
 
 /** A delivery claimed by a worker, with what sending it needs. */
 export interface ClaimedDelivery extends WebhookDelivery {
+  /** The claim: its result is recorded only while the claim still holds (not after a re-send). */
+  leasedUntil: number;
   url: string;
   secretCiphertext: string;
   endpointKind: WebhookKind;

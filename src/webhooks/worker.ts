@@ -5,7 +5,7 @@ import type { SecretBox } from '../domain/secret-box.js';
 import { formatIsoSeconds, type Clock } from '../domain/time.js';
 import type { ClaimedDelivery, DeliveryAttempt, Store } from '../store/store.js';
 import { isRetryable, nextAttemptAt, RETRY_FOR_MS } from './backoff.js';
-import { safeLookup } from './destination.js';
+import { checkWebhookUrl, safeLookup } from './destination.js';
 import { standardWebhookHeaders } from './signing.js';
 
 export interface DeliveryWorkerOptions {
@@ -99,17 +99,32 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWor
   async function send(delivery: ClaimedDelivery): Promise<DeliveryAttempt> {
     const started = performance.now();
     const at = clock.now();
-    const secret = secrets.open(delivery.secretCiphertext);
-    const headers: Record<string, string> = {
-      'content-type': 'application/json',
-      'user-agent': USER_AGENT,
-      ...standardWebhookHeaders(secret, delivery.messageId, Math.floor(at / 1000), delivery.payload),
-      // FlowCommand's document: the endpoint's secret itself, in `FC-Signature`.
-      ...(delivery.endpointKind === 'flowcommand' ? { 'fc-signature': secret } : {}),
-    };
     let status: number | null = null;
     let error: string | null = null;
+    let final = false;
     try {
+      let secret: string;
+      try {
+        secret = secrets.open(delivery.secretCiphertext);
+      } catch {
+        final = true;
+        throw new Error('the signing secret cannot be opened (was SECRET_KEY changed?); rotate the secret');
+      }
+      // A literal IP address is connected to without a lookup, so safeLookup never sees it;
+      // a refused address is the endpoint's configuration, not a passing failure.
+      try {
+        checkWebhookUrl(delivery.url, options.allowed);
+      } catch (refused) {
+        final = true;
+        throw refused;
+      }
+      const headers: Record<string, string> = {
+        'content-type': 'application/json',
+        'user-agent': USER_AGENT,
+        ...standardWebhookHeaders(secret, delivery.messageId, Math.floor(at / 1000), delivery.payload),
+        // FlowCommand's document: the endpoint's secret itself, in `FC-Signature`.
+        ...(delivery.endpointKind === 'flowcommand' ? { 'fc-signature': secret } : {}),
+      };
       const response = await request(delivery.url, {
         method: 'POST',
         body: delivery.payload,
@@ -127,7 +142,7 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWor
     const latencyMs = performance.now() - started;
     if (status !== null && status >= 200 && status < 300) return { at, status, error: null, latencyMs, outcome: 'delivered' };
     const redirect = status !== null && status >= 300 && status < 400;
-    const next = !redirect && isRetryable(status) ? nextAttemptAt(delivery.firstAttemptAt ?? at, at, delivery.attempts + 1, random) : null;
+    const next = !redirect && !final && isRetryable(status) ? nextAttemptAt(delivery.firstAttemptAt ?? at, at, delivery.attempts + 1, random) : null;
     const failingSince = delivery.failingSince ?? at;
     const attempt: DeliveryAttempt = { at, status, error, latencyMs, outcome: next === null ? 'failed' : 'retry', ...(next === null ? {} : { nextAttemptAt: next }) };
     if (at - failingSince >= RETRY_FOR_MS) {
