@@ -640,7 +640,7 @@ export class KyselyStore implements Store {
 
   async createWebhookEndpoint(scope: Scope, input: NewWebhookEndpoint) {
     if (!canSeeCustomer(scope, input.customerId)) throw ERRORS.notFound('Customer');
-    const now = this.#now();
+    const now = input.createdAt ?? this.#now();
     const row = await this.#db
       .insertInto('webhook_endpoints')
       .values({

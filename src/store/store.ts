@@ -152,6 +152,8 @@ export interface NewWebhookEndpoint {
   processIds?: number[] | null;
   expiresAt?: number | null;
   enabled?: boolean;
+  /** The service's clock, so that created-at and expires-at agree; the store's clock otherwise. */
+  createdAt?: number;
 }
 
 export interface WebhookEndpointPatch {

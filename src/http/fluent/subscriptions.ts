@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { Principal } from '../../domain/auth.js';
-import { createSubscription, renewSubscription, subscriptionStatus, SUBSCRIPTION_EVENT_TYPES } from '../../domain/subscriptions.js';
+import { createSubscription, renewSubscription, subscriptionStatus, SUBSCRIPTION_EVENT_TYPES, SUBSCRIPTION_LIFETIME_MS } from '../../domain/subscriptions.js';
 import { formatIsoMillis, parseIsoTime } from '../../domain/time.js';
 import type { WebhookEndpoint } from '../../domain/types.js';
 import { deleteEndpoint, getEndpoint, rotateSecret, type EndpointServices } from '../../domain/webhook-endpoints.js';
@@ -56,7 +56,8 @@ export const fluentSubscriptionRoutes: FastifyPluginAsyncTypebox<{ services: End
       status: subscriptionStatus(e, now),
       ...(e.disabledReason ? { 'disabled-reason': e.disabledReason } : {}),
       'created-at': formatIsoMillis(e.createdAt),
-      'renewed-at': formatIsoMillis(e.updatedAt),
+      // Not updatedAt, which rotating the secret also moves: the expiry is always the last renewal + 10 days.
+      'renewed-at': formatIsoMillis((e.expiresAt ?? e.createdAt + SUBSCRIPTION_LIFETIME_MS) - SUBSCRIPTION_LIFETIME_MS),
       'expires-at': formatIsoMillis(e.expiresAt ?? e.createdAt),
     }));
   };

@@ -11,7 +11,10 @@ export function toAppError(error: unknown): AppError {
   if (isAppError(error)) return error;
   const e = error as Partial<FastifyError> & { validation?: unknown; validationContext?: string };
   if (e.validation) {
-    const message = `${e.validationContext ?? 'request'}${(e.message ?? '').replace(/^(body|querystring|params|headers)/, '')}`;
+    const first = Array.isArray(e.validation) ? (e.validation[0] as { keyword?: string; params?: { additionalProperty?: unknown } } | undefined) : undefined;
+    // Ajv does not name the property it refused; a client needs to know which one.
+    const extra = first?.keyword === 'additionalProperties' && typeof first.params?.additionalProperty === 'string' ? `: "${first.params.additionalProperty}"` : '';
+    const message = `${e.validationContext ?? 'request'}${(e.message ?? '').replace(/^(body|querystring|params|headers)/, '')}${extra}`;
     return new AppError(400, 'invalid_request', readablePattern(message), e.validation);
   }
   // Text PostgreSQL cannot store (a NUL byte, an invalid sequence) is bad input, not a server fault.

@@ -502,6 +502,28 @@ for (const factory of storeFactories()) {
         expectDetail(await call('POST', `/webhooks/${hook.id}/deliveries/abc/resend/`, as(a)), 404, NOT_FOUND);
       });
 
+      it("a Fluent subscription's id is not a FlowCommand endpoint: every route answers 404 and changes nothing", async () => {
+        const created = await h.app.inject({ method: 'POST', url: '/subscription/create/', headers: as(a), payload: { 'callback-url': h.receiver.url(nextPath('fluent')), 'event-types': ['data-change'] } });
+        expectStatus(created, 201);
+        const id = (created.json() as Json)['subscription-id'] as number;
+        await ingest(h.app, a.t.ingestKey, { readings: [{ channel: 'S11', time: iso((pingAt += SECOND)), value: 1 }] });
+        await settle(h);
+        const [delivery] = await h.store.listDeliveries(PLATFORM_SCOPE, id, { limit: 1 });
+        expect(delivery).toBeDefined();
+        h.clock.advance(SECOND);
+        const before = await snapshot(id);
+        const routes = registeredRoutes(h.app).filter((r) => r.split(' ')[1]!.startsWith(`${FC}/webhooks/:id`));
+        expect(routes.length).toBeGreaterThanOrEqual(8);
+        for (const route of routes) {
+          const [method, path] = route.split(' ') as [Method, string];
+          const payload = method === 'GET' || method === 'DELETE' ? undefined : path.endsWith('/resend') && !path.includes('deliveries') ? { start: iso(h.clock.now() - DAY), end: iso(h.clock.now() + SECOND) } : method === 'POST' ? undefined : { url: h.receiver.url('/hijacked'), enabled: false };
+          expectDetail(await call(method, concrete(path, id, delivery!.id), as(a), payload), 404, NOT_FOUND);
+        }
+        expect((await call('GET', '/webhooks/', as(a))).json().results.map((w: Json) => w.id)).not.toContain(id);
+        await settle(h);
+        expect(await snapshot(id)).toEqual(before);
+      });
+
       it('asks for credentials on every route (401, DRF message, WWW-Authenticate: Token) and checks them first', async () => {
         const hook = await createHook(a);
         const routes = registeredRoutes(h.app).filter((r) => r.split(' ')[1]!.startsWith(`${FC}/webhooks`));

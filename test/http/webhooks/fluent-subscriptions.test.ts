@@ -466,6 +466,129 @@ for (const factory of storeFactories()) {
       });
     });
 
+    describe('delivery log and re-send', () => {
+      const DELIVERY_KEYS = ['delivery-id', 'webhook-id', 'event-type', 'status', 'attempts', 'response-code', 'latency-ms', 'created-at', 'last-attempt-at', 'delivered-at'];
+
+      async function log(t: Tenant, id: number, query = ''): Promise<{ 'subscription-id': number; deliveries: Json[]; 'next-cursor': number | null }> {
+        const res = await call('GET', `/subscription/deliveries/${id}${query}`, as(t));
+        expectStatus(res, 200);
+        const body = res.json() as { 'subscription-id': number; deliveries: Json[]; 'next-cursor': number | null };
+        expect(Object.keys(body)).toEqual(['subscription-id', 'deliveries', 'next-cursor']);
+        return body;
+      }
+
+      it('GET /subscription/deliveries/<id>: each push with status, attempts, response code and error, newest first, by limit and cursor', async () => {
+        const sub = await subscribe(a, { 'serial-numbers': [a.c2.serialNumber], 'event-types': ['data-change'] });
+        expect(await log(a, sub.id)).toEqual({ 'subscription-id': sub.id, deliveries: [], 'next-cursor': null });
+        h.receiver.answer(sub.path, 503);
+        const sentAt = h.clock.now();
+        await readings(a.c2Key, ['S11', 2701], ['S11', 2702], ['S11', 2703]);
+        await waitHits(sub.path, 3);
+        await settle(h);
+        const first = await log(a, sub.id);
+        expect(first['next-cursor']).toBeNull();
+        const ids = first.deliveries.map((d) => d['delivery-id'] as number);
+        expect(ids).toEqual([...ids].sort((x, y) => y - x));
+        const webhookIds = h.receiver.at(sub.path).map((x) => String(x.headers['webhook-id']));
+        expect(first.deliveries.map((d) => d['webhook-id']).sort()).toEqual([...webhookIds].sort());
+        const failed = first.deliveries.filter((d) => d.status === 'pending');
+        expect(failed).toHaveLength(1);
+        expect(Object.keys(failed[0]!).sort()).toEqual(['attempts', 'created-at', 'delivery-id', 'event-type', 'last-attempt-at', 'last-error', 'latency-ms', 'next-attempt-at', 'response-code', 'status', 'webhook-id']);
+        expect(failed[0]).toMatchObject({ 'event-type': 'data-change', attempts: 1, 'response-code': 503, 'last-error': 'HTTP 503', 'created-at': at(sentAt), 'last-attempt-at': at(sentAt) });
+        expect(Date.parse(failed[0]!['next-attempt-at'] as string)).toBeGreaterThan(sentAt);
+        for (const d of first.deliveries.filter((x) => x.status === 'delivered')) {
+          expect(Object.keys(d).sort()).toEqual([...DELIVERY_KEYS].sort());
+          expect(d).toMatchObject({ attempts: 1, 'response-code': 200, 'created-at': at(sentAt), 'delivered-at': at(sentAt) });
+        }
+
+        h.clock.advance(HOUR);
+        await settle(h);
+        await waitHits(sub.path, 4);
+        const retried = (await log(a, sub.id)).deliveries.find((d) => d['delivery-id'] === failed[0]!['delivery-id'])!;
+        expect(Object.keys(retried).sort()).toEqual([...DELIVERY_KEYS].sort());
+        expect(retried).toMatchObject({ status: 'delivered', attempts: 2, 'response-code': 200, 'delivered-at': at(h.clock.now()), 'webhook-id': failed[0]!['webhook-id'] });
+        expect(h.receiver.at(sub.path)[3]!.headers['webhook-id']).toBe(failed[0]!['webhook-id']);
+
+        // Pages: limit, then the cursor handed out.
+        const page1 = await log(a, sub.id, '?limit=2');
+        expect(page1.deliveries.map((d) => d['delivery-id'])).toEqual(ids.slice(0, 2));
+        expect(page1['next-cursor']).toBe(ids[1]);
+        const page2 = await log(a, sub.id, `?limit=2&cursor=${page1['next-cursor']}`);
+        expect(page2.deliveries.map((d) => d['delivery-id'])).toEqual(ids.slice(2));
+        expect(page2['next-cursor']).toBeNull();
+        for (const q of ['?limit=0', '?limit=1001', '?limit=x', '?cursor=abc', '?cursor=0']) expectError(await call('GET', `/subscription/deliveries/${sub.id}${q}`, as(a)), 400);
+      });
+
+      it('POST /subscription/resend/<id>: one delivery ({"delivery-id"}) or a range ({start, end}), pushed again with the same webhook-id and body', async () => {
+        const sub = await subscribe(a, { 'serial-numbers': [a.c2.serialNumber], 'event-types': ['data-change'] });
+        const other = await subscribe(a, { 'serial-numbers': [a.c2.serialNumber], 'event-types': ['data-change'] });
+        const t1 = h.clock.now();
+        await readings(a.c2Key, ['S11', 2801]);
+        h.clock.advance(MINUTE);
+        const t2 = h.clock.now();
+        await readings(a.c2Key, ['S11', 2802], ['S11', 2803]);
+        await waitHits(sub.path, 3);
+        await settle(h);
+        const entries = (await log(a, sub.id)).deliveries;
+        const bodies = new Map(h.receiver.at(sub.path).map((x) => [String(x.headers['webhook-id']), x.body]));
+
+        h.clock.advance(MINUTE);
+        const one = entries.find((d) => d['created-at'] === at(t1))!;
+        const res = await call('POST', `/subscription/resend/${sub.id}`, as(a), { 'delivery-id': one['delivery-id'] });
+        expectStatus(res, 202);
+        expect(res.json()).toEqual({ resent: 1 });
+        await waitHits(sub.path, 4);
+        await settle(h);
+        const again = h.receiver.at(sub.path)[3]!;
+        expect(again.headers['webhook-id']).toBe(one['webhook-id']);
+        expect(again.body).toBe(bodies.get(one['webhook-id'] as string));
+        expect(verifyStandard(sub.secret, again)).toEqual(JSON.parse(again.body));
+
+        const range = await call('POST', `/subscription/resend/${sub.id}`, as(a), { start: at(t2), end: at(t2 + 1) });
+        expectStatus(range, 202);
+        expect(range.json()).toEqual({ resent: 2 });
+        await waitHits(sub.path, 6);
+        await settle(h);
+        const resent = h.receiver.at(sub.path).slice(4);
+        expect(resent.map((x) => String(x.headers['webhook-id'])).sort()).toEqual(entries.filter((d) => d['created-at'] === at(t2)).map((d) => d['webhook-id'] as string).sort());
+        for (const x of resent) {
+          expect(x.body).toBe(bodies.get(String(x.headers['webhook-id'])));
+          verifyStandard(sub.secret, x);
+        }
+        expect(h.receiver.at(other.path)).toHaveLength(3);
+
+        expect((await call('POST', `/subscription/resend/${sub.id}`, as(a), { start: at(t2 + HOUR), end: at(t2 + 2 * HOUR) })).json()).toEqual({ resent: 0 });
+        expectError(await call('POST', `/subscription/resend/${sub.id}`, as(a), { start: at(t2), end: at(t1) }), 400, /reversed/);
+        expectError(await call('POST', `/subscription/resend/${sub.id}`, as(a), { start: 'yesterday', end: at(t2) }), 400, /ISO 8601/);
+        for (const body of [{}, { start: at(t1) }, { 'delivery-id': one['delivery-id'], start: at(t1), end: at(t2) }, { 'delivery-id': '1' }, { 'delivery-id': 0 }, { id: 1 }]) {
+          expectError(await call('POST', `/subscription/resend/${sub.id}`, as(a), body), 400);
+        }
+        // A delivery of another subscription (mine too) or one that does not exist: 404, nothing sent.
+        const [theirs] = (await log(a, other.id)).deliveries;
+        expectError(await call('POST', `/subscription/resend/${sub.id}`, as(a), { 'delivery-id': theirs!['delivery-id'] }), 404);
+        expectError(await call('POST', `/subscription/resend/${sub.id}`, as(a), { 'delivery-id': 987_654_321 }), 404);
+        await settle(h);
+        expect(h.receiver.at(sub.path)).toHaveLength(6);
+        expect(h.receiver.at(other.path)).toHaveLength(3);
+      });
+
+      it("another customer's subscription and deliveries are not found, and nothing is re-sent", async () => {
+        const theirs = await subscribe(b, { 'serial-numbers': [b.c1.serialNumber], 'event-types': ['data-change'] });
+        await readings(b.t.ingestKey, ['S11', 2901]);
+        await waitHits(theirs.path, 1);
+        await settle(h);
+        const [delivery] = (await log(b, theirs.id)).deliveries;
+        const mine = await subscribe(a, { 'serial-numbers': [a.c2.serialNumber], 'event-types': ['data-change'] });
+        expectError(await call('GET', `/subscription/deliveries/${theirs.id}`, as(a)), 404);
+        expectError(await call('POST', `/subscription/resend/${theirs.id}`, as(a), { 'delivery-id': delivery!['delivery-id'] }), 404);
+        expectError(await call('POST', `/subscription/resend/${theirs.id}`, as(a), { start: at(h.clock.now() - DAY), end: at(h.clock.now() + 1) }), 404);
+        expectError(await call('POST', `/subscription/resend/${mine.id}`, as(a), { 'delivery-id': delivery!['delivery-id'] }), 404);
+        await settle(h);
+        expect(h.receiver.at(theirs.path)).toHaveLength(1);
+        expect((await log(b, theirs.id)).deliveries).toEqual([delivery]);
+      });
+    });
+
     describe('expiry', () => {
       it('an expired subscription is listed as expired, queues nothing and receives nothing', async () => {
         const old = await subscribe(a, { 'serial-numbers': [a.c1.serialNumber] });
@@ -623,22 +746,25 @@ for (const factory of storeFactories()) {
 
       it('every subscription route asks for credentials: 401 {"error"} with the DRF message', async () => {
         const sub = await subscribe(a);
+        // Every route of the app under /subscription, whatever is added later.
         const routes = registeredRoutes(h.app).filter((r) => r.split(' ')[1]!.startsWith('/subscription'));
-        expect(routes.sort()).toEqual(
-          [
+        expect(routes).toEqual(
+          expect.arrayContaining([
             'DELETE /subscription/:id',
             'DELETE /subscription/cancel/:id',
             'GET /subscription/:id',
+            'GET /subscription/deliveries/:id',
             'GET /subscription/list',
             'POST /subscription/create',
             'POST /subscription/renew/:id',
+            'POST /subscription/resend/:id',
             'POST /subscription/rotate-secret/:id',
-          ].sort(),
+          ]),
         );
         for (const route of routes) {
           const [method, path] = route.split(' ') as [Method, string];
-          const url = path.replace(':id', String(sub.id));
-          const payload = method === 'POST' ? { 'callback-url': h.receiver.url('/x'), 'event-types': ['alarm'] } : undefined;
+          const url = path.replace(/:\w+(\([^)]*\))?/g, String(sub.id));
+          const payload = method === 'POST' ? { 'callback-url': h.receiver.url('/x'), 'event-types': ['alarm'], 'delivery-id': 1 } : undefined;
           expectError(await call(method, url, {}, payload), 401, NO_CREDENTIALS);
           expect((await call(method, url, {}, payload)).headers['www-authenticate']).toBe('Token');
           expectError(await call(method, url, { authorization: 'Token 00000000-0000-4000-8000-000000000000' }, payload), 401, 'Invalid token.');

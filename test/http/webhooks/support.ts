@@ -147,23 +147,31 @@ export async function waitFor(what: string, check: () => boolean | Promise<boole
   }
 }
 
-export async function allDeliveries(store: TestStore): Promise<WebhookDelivery[]> {
+/** Every delivery of every endpoint, each with whether its endpoint may receive now (enabled and not expired). */
+export async function allDeliveries(store: TestStore, now: number): Promise<(WebhookDelivery & { live: boolean })[]> {
   const endpoints = [
     ...(await store.listWebhookEndpoints(PLATFORM_SCOPE, { kind: 'flowcommand' })),
     ...(await store.listWebhookEndpoints(PLATFORM_SCOPE, { kind: 'fluent' })),
   ];
-  const out: WebhookDelivery[] = [];
-  for (const e of endpoints) out.push(...(await store.listDeliveries(PLATFORM_SCOPE, e.id, { limit: 100_000 })));
+  const out: (WebhookDelivery & { live: boolean })[] = [];
+  for (const e of endpoints) {
+    const live = e.enabled && (e.expiresAt === null || e.expiresAt > now);
+    for (const d of await store.listDeliveries(PLATFORM_SCOPE, e.id, { limit: 100_000 })) out.push({ ...d, live });
+  }
   return out;
 }
 
 /**
- * Waits until the worker has nothing due: every delivery is delivered, failed, or pending a
- * retry later than the clock. Only then can a suite say that something was *not* sent.
+ * Waits until the worker has nothing due: every delivery of an endpoint that may receive is
+ * delivered, failed, or pending a retry later than the clock (a disabled or expired endpoint's
+ * pending deliveries may rightly wait). Only then can a suite say that something was *not* sent.
  */
 export async function settle(h: Pick<Harness, 'store' | 'clock' | 'worker'>): Promise<void> {
   h.worker.poke();
-  await waitFor('the worker to finish what is due', async () => (await allDeliveries(h.store)).every((d) => d.status !== 'pending' || d.nextAttemptAt > h.clock.now()));
+  await waitFor('the worker to finish what is due', async () => {
+    const now = h.clock.now();
+    return (await allDeliveries(h.store, now)).every((d) => !d.live || d.status !== 'pending' || d.nextAttemptAt > now);
+  });
 }
 
 // --- signatures --------------------------------------------------------------------------------
