@@ -1,11 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import type { Principal } from '../../domain/auth.js';
 import { createEndpoint, deleteEndpoint, getEndpoint, rotateSecret, updateEndpoint, type EndpointServices } from '../../domain/webhook-endpoints.js';
 import { formatIsoSeconds, parseIsoTime } from '../../domain/time.js';
 import type { WebhookDelivery, WebhookEndpoint } from '../../domain/types.js';
 import { ERRORS } from '../../errors.js';
+import { principalOf } from '../plugins/auth.js';
 import { Nullable } from '../schemas/common.js';
 import { envelope, PAGE_SIZE, resolvePage } from './pagination.js';
 import { DetailErrorSchema, lastOf, PageQuerySchema } from './schemas.js';
@@ -93,10 +92,6 @@ const idOf = (text: string) => {
 
 export const webhookRoutes: FastifyPluginAsyncTypebox<{ services: EndpointServices }> = async (app, { services }) => {
   const { store } = services;
-  const principalOf = (request: FastifyRequest): Principal => {
-    if (!request.principal) throw ERRORS.notAuthenticated();
-    return request.principal;
-  };
 
   app.get(
     '/webhooks/',

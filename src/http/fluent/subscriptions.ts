@@ -1,12 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import type { Principal } from '../../domain/auth.js';
 import { createSubscription, renewSubscription, subscriptionStatus, SUBSCRIPTION_EVENT_TYPES, SUBSCRIPTION_LIFETIME_MS } from '../../domain/subscriptions.js';
 import { formatIsoMillis, parseIsoTime } from '../../domain/time.js';
 import type { WebhookEndpoint } from '../../domain/types.js';
 import { deleteEndpoint, getEndpoint, rotateSecret, type EndpointServices } from '../../domain/webhook-endpoints.js';
 import { ERRORS } from '../../errors.js';
+import { principalOf } from '../plugins/auth.js';
 import { FluentErrorSchema, fluentErrors } from './schemas.js';
 
 /**
@@ -40,10 +40,6 @@ const errors = { ...fluentErrors, 409: FluentErrorSchema } as const;
 
 export const fluentSubscriptionRoutes: FastifyPluginAsyncTypebox<{ services: EndpointServices }> = async (app, { services }) => {
   const { store, clock } = services;
-  const principalOf = (request: FastifyRequest): Principal => {
-    if (!request.principal) throw ERRORS.notAuthenticated();
-    return request.principal;
-  };
   const render = async (request: FastifyRequest, endpoints: WebhookEndpoint[]) => {
     const serials = new Map((await store.listControllers(request.scope)).map((c) => [c.id, c.serialNumber]));
     const now = clock.now();

@@ -1,3 +1,4 @@
+import type { FastifyRequest } from 'fastify';
 import type { Credentials, Principal } from '../../domain/auth.js';
 import type { Scope } from '../../domain/scope.js';
 import { ERRORS } from '../../errors.js';
@@ -34,4 +35,10 @@ export function parseAuthorization(header: string | undefined): Credentials | nu
     return { scheme: 'basic', username: decoded.slice(0, colon), secret: decoded.slice(colon + 1) };
   }
   return null;
+}
+
+/** The authenticated caller; a route reached without one fails closed (401). */
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw ERRORS.notAuthenticated();
+  return request.principal;
 }
