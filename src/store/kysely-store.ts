@@ -19,6 +19,7 @@ import {
   toWebhookEndpoint,
 } from './mappers.js';
 import { deliveriesFor } from '../webhooks/fan-out.js';
+import { queryRecords, type RecordQuery } from './record-query.js';
 import { randomBytes } from 'node:crypto';
 import type { Database } from './schema.js';
 import { flowHoursBetween, pingWindow, refreshFlowRollups, ROLLUP_CHANNEL_TYPE } from './rollups.js';
@@ -843,6 +844,10 @@ export class KyselyStore implements Store {
         }
       }
     });
+  }
+
+  queryRecords(scope: Scope, query: RecordQuery, now: number) {
+    return queryRecords(this.#db, scope, query, now);
   }
 
   // --- users -----------------------------------------------------------------------------

@@ -18,6 +18,7 @@ import type {
 } from '../domain/types.js';
 import type { Ping } from '../domain/volume.js';
 import type { DialectName } from './dialects/dialect.js';
+import type { RecordQuery, RecordRow } from './record-query.js';
 
 export interface NewFacility {
   customerId: number;
@@ -301,6 +302,9 @@ export interface Store {
   claimDeliveries(now: number, leaseMs: number, limit: number): Promise<ClaimedDelivery[]>;
   /** Records attempts in one transaction (a worker flushes what finished together). */
   recordDeliveryAttempts(results: readonly { delivery: ClaimedDelivery; attempt: DeliveryAttempt }[]): Promise<void>;
+
+  /** The Fluxx face's generic reads: chosen fields of one model's rows in scope, filtered, sorted, paged. */
+  queryRecords(scope: Scope, query: RecordQuery, now: number): Promise<{ rows: RecordRow[]; total: number }>;
 
   createUser(scope: Scope, input: NewUser): Promise<User>;
   listUsers(scope: Scope): Promise<User[]>;

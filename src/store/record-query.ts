@@ -1,0 +1,74 @@
+import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool } from 'kysely';
+import type { Scope } from '../domain/scope.js';
+import { compileFilter, type FilterNode } from '../fluxx/filter.js';
+import type { FieldDef, ModelDef } from '../fluxx/models.js';
+import type { Database } from './schema.js';
+
+/**
+ * Generic reads over the models of src/fluxx/models.ts (the Fluxx face): a filtered, sorted,
+ * paged list or one record, with only the chosen columns, inside the caller's tenant scope.
+ * Identifiers all come from the model definitions; values are bound parameters.
+ */
+
+export interface RecordQuery {
+  model: ModelDef;
+  /** Fields to return (`id` always is). */
+  fields: FieldDef[];
+  filter?: FilterNode;
+  /** Case-insensitive text search over the model's searchable fields. */
+  search?: string;
+  sort: { field: FieldDef; direction: 'asc' | 'desc' }[];
+  limit: number;
+  offset: number;
+  /** One record by id. */
+  id?: number;
+}
+
+export type RecordRow = Record<string, unknown>;
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyEb = ExpressionBuilder<any, any>;
+
+/** The tenant condition for a model's rows under `alias`. */
+export function tenantCondition(scope: Scope, eb: AnyEb, model: ModelDef, alias: string): Expression<SqlBool> {
+  const kind = model.kind ? eb(sql.ref(`${alias}.kind`), '=', model.kind) : null;
+  if (scope.customerId === null) return kind ?? sql<SqlBool>`1 = 1`;
+  const own =
+    'column' in model.tenant
+      ? eb(sql.ref(`${alias}.${model.tenant.column}`), '=', scope.customerId)
+      : eb.exists(
+          eb
+            .selectFrom('channels as tc')
+            .select(sql.lit(1).as('one'))
+            .whereRef('tc.id', '=', sql.ref(`${alias}.channel_id`))
+            .where('tc.customer_id', '=', scope.customerId),
+        );
+  return kind ? eb.and([own, kind]) : own;
+}
+
+export async function queryRecords(db: Kysely<Database>, scope: Scope, query: RecordQuery, now: number): Promise<{ rows: RecordRow[]; total: number }> {
+  const { model } = query;
+  const alias = 't';
+  const tenant = (eb: AnyEb, m: ModelDef, a: string) => tenantCondition(scope, eb, m, a);
+  const conditions = (eb: AnyEb): Expression<SqlBool> => {
+    const parts: Expression<SqlBool>[] = [tenant(eb, model, alias)];
+    if (query.id !== undefined) parts.push(eb(sql.ref(`${alias}.id`), '=', query.id));
+    if (query.filter) parts.push(compileFilter(eb, query.filter, alias, { now, tenant }));
+    if (query.search) {
+      const pattern = `%${query.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      const searchable = model.fields.filter((f) => f.searchable);
+      parts.push(searchable.length === 0 ? sql<SqlBool>`1 = 0` : eb.or(searchable.map((f) => sql<SqlBool>`lower(${sql.ref(`${alias}.${f.column}`)}) like lower(${pattern}) escape '\\'`)));
+    }
+    return eb.and(parts);
+  };
+  const base = db.selectFrom(`${model.table} as ${alias}` as 'customers as t');
+  const total = query.id !== undefined ? null : await base.select((eb) => eb.fn.countAll<number>().as('n')).where((eb) => conditions(eb as AnyEb)).executeTakeFirstOrThrow();
+  const fields = query.fields.some((f) => f.name === 'id') ? query.fields : [model.fields.find((f) => f.name === 'id')!, ...query.fields];
+  let select = base
+    .select(fields.map((f) => sql.ref(`${alias}.${f.column}`).as(f.name)))
+    .where((eb) => conditions(eb as AnyEb));
+  for (const { field, direction } of query.sort) select = select.orderBy(sql.ref(`${alias}.${field.column}`), direction);
+  select = select.orderBy(sql.ref(`${alias}.id`), query.sort.at(-1)?.direction ?? 'asc');
+  const rows = (await select.limit(query.limit).offset(query.offset).execute()) as RecordRow[];
+  return { rows, total: total ? Number(total.n) : rows.length };
+}
