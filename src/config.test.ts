@@ -133,7 +133,9 @@ describe('loadConfig', () => {
       expect(configError({ NO_DATA_ALARM_MINUTES: '1.5' }).message).toBe(
         'NO_DATA_ALARM_MINUTES="1.5" is not valid: expected a whole number of minutes (0 turns the check off).',
       );
-      expect(configError({ TRUST_PROXY: 'everyone' }).message).toMatch(/^TRUST_PROXY="everyone" is not valid: expected true, false, a number of proxy hops/);
+      expect(configError({ TRUST_PROXY: 'everyone' }).message).toMatch(/^TRUST_PROXY="everyone" is not valid: expected true, false, or a comma-separated list/);
+      // A hop count would let a client that reaches the server directly pick its own address.
+      expect(configError({ TRUST_PROXY: '1' }).message).toMatch(/^TRUST_PROXY="1" is not valid/);
     });
 
     it('LOG_LEVEL=loud', () => {

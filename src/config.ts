@@ -30,8 +30,12 @@ const ConfigSchema = Type.Object({
   webhookAllowedNetworks: Type.Optional(Type.String()),
   /** Overrides of the default rate-limit policies, e.g. `fluent.default=100/1m` (see src/ratelimit/policy.ts). */
   rateLimits: Type.Optional(Type.String()),
-  /** Fastify's `trustProxy`: `true`, a hop count, or addresses/CIDRs of the proxies in front. */
-  trustProxy: Type.Optional(Type.String({ pattern: '^(true|false|\\d{1,2}|[0-9A-Fa-f.:/, ]+)$' })),
+  /**
+   * Fastify's `trustProxy`: `true`, or the addresses/CIDRs of the proxies in front. Not a hop
+   * count: a client that reaches the server directly could then choose its own address with
+   * X-Forwarded-For and escape the per-IP limits.
+   */
+  trustProxy: Type.Optional(Type.String({ pattern: '^(true|false|(?=.*[.:])[0-9A-Fa-f.:/, ]+)$' })),
   logLevel: Type.Union(
     LOG_LEVELS.map((l) => Type.Literal(l)),
     { default: 'info' },
@@ -54,7 +58,7 @@ const SOURCES: Record<keyof Config, { env: string; flag: string; accepted: strin
   webhookLeaseSeconds: { env: 'WEBHOOK_LEASE_SECONDS', flag: '--webhook-lease-seconds', accepted: 'a whole number of seconds from 1 to 3600' },
   webhookAllowedNetworks: { env: 'WEBHOOK_ALLOWED_NETWORKS', flag: '--webhook-allowed-networks', accepted: 'a comma-separated list of networks such as 127.0.0.0/8,::1' },
   rateLimits: { env: 'RATE_LIMITS', flag: '--rate-limits', accepted: 'a comma-separated list of <face>.<class>=<max>/<window>, e.g. fluent.default=100/1m' },
-  trustProxy: { env: 'TRUST_PROXY', flag: '--trust-proxy', accepted: 'true, false, a number of proxy hops, or a comma-separated list of proxy addresses/CIDRs' },
+  trustProxy: { env: 'TRUST_PROXY', flag: '--trust-proxy', accepted: 'true, false, or a comma-separated list of the proxies\' addresses/CIDRs (not a hop count)' },
   logLevel: { env: 'LOG_LEVEL', flag: '--log-level', accepted: LOG_LEVELS.join(', ') },
 };
 
@@ -117,14 +121,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = {}, flags: ConfigFlags = {})
 }
 
 /** Fastify's `trustProxy` option from the configured text. */
-export function trustProxyOption(config: Config): boolean | string | ((address: string, hop: number) => boolean) {
+export function trustProxyOption(config: Config): boolean | string {
   const text = config.trustProxy?.trim();
   if (text === undefined || text === '' || text === 'false') return false;
   if (text === 'true') return true;
-  // A hop count: trust that many proxies nearest the server (as proxy-addr does for a number).
-  if (/^\d+$/.test(text)) {
-    const hops = Number(text);
-    return (_address, hop) => hop < hops;
-  }
   return text;
 }

@@ -12,7 +12,7 @@ export function withConfigFlags(command: Command, { server = false } = {}): Comm
     command.option('--no-data-alarm-minutes <minutes>', 'raise a no-data alarm on controllers silent this long; 0 = off (env NO_DATA_ALARM_MINUTES, default 30)');
     command.option('--webhook-lease-seconds <seconds>', 'how long a webhook delivery stays claimed by a worker (env WEBHOOK_LEASE_SECONDS, default 60)');
     command.option('--rate-limits <list>', 'rate-limit overrides, e.g. fluent.default=100/1m,fluxx.write=60/1m (env RATE_LIMITS)');
-    command.option('--trust-proxy <value>', 'true, a hop count, or proxy addresses: where client IPs come from (env TRUST_PROXY)');
+    command.option('--trust-proxy <value>', 'true, or the proxies\' addresses: where client IPs come from (env TRUST_PROXY)');
   }
   return command;
 }
