@@ -81,13 +81,10 @@ export async function updateEndpoint(
   id: number,
   input: Partial<EndpointInput>,
 ): Promise<WebhookEndpoint> {
-  const current = await getEndpoint(services, principal, kind, id);
+  await getEndpoint(services, principal, kind, id);
   const patch: WebhookEndpointPatch = {
     ...(input.url !== undefined ? { url: checkedUrl(input.url, services.allowed) } : {}),
     ...(input.enabled !== undefined ? { enabled: input.enabled } : {}),
-    // Only a real re-enable resets the failure clock: sending enabled=true to an enabled,
-    // failing endpoint must not keep it from ever being disabled.
-    ...(input.enabled === true && !current.enabled ? { disabledReason: null, failingSince: null } : {}),
     ...(input.eventTypes !== undefined ? { eventTypes: input.eventTypes } : {}),
     ...(input.controllerIds !== undefined ? { controllerIds: input.controllerIds } : {}),
     ...(input.processIds !== undefined ? { processIds: input.processIds } : {}),

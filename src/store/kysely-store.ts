@@ -19,6 +19,8 @@ import {
   toWebhookEndpoint,
 } from './mappers.js';
 import { deliveriesFor } from '../webhooks/fan-out.js';
+import { RETRY_FOR_MS } from '../webhooks/backoff.js';
+import { formatIsoSeconds } from '../domain/time.js';
 import { queryRecords, type RecordQuery } from './record-query.js';
 import { randomBytes } from 'node:crypto';
 import type { Database } from './schema.js';
@@ -697,13 +699,19 @@ export class KyselyStore implements Store {
         updated_at: at,
         ...(patch.url !== undefined ? { url: patch.url } : {}),
         ...(patch.enabled !== undefined ? { enabled: patch.enabled ? 1 : 0 } : {}),
+        // Re-enabling a disabled endpoint starts its failure clock afresh; enabled=true on an
+        // enabled one leaves it running (decided on the row itself, not on an earlier read).
+        ...(patch.enabled === true
+          ? {
+              failing_since: sql<number | null>`case when enabled = 0 then null else failing_since end`,
+              disabled_reason: sql<string | null>`case when enabled = 0 then null else disabled_reason end`,
+            }
+          : {}),
         ...(patch.secretCiphertext !== undefined ? { secret_ciphertext: patch.secretCiphertext } : {}),
         ...(patch.eventTypes !== undefined ? { event_types: patch.eventTypes.join(',') } : {}),
         ...(patch.controllerIds !== undefined ? { controller_ids: idListText(patch.controllerIds) } : {}),
         ...(patch.processIds !== undefined ? { process_ids: idListText(patch.processIds) } : {}),
         ...(patch.expiresAt !== undefined ? { expires_at: patch.expiresAt } : {}),
-        ...(patch.disabledReason !== undefined ? { disabled_reason: patch.disabledReason } : {}),
-        ...(patch.failingSince !== undefined ? { failing_since: patch.failingSince } : {}),
       })
       .where('id', '=', id)
       .$call((q) => inScope(q, scope))
@@ -801,8 +809,12 @@ export class KyselyStore implements Store {
   async recordDeliveryAttempts(results: readonly { delivery: ClaimedDelivery; attempt: DeliveryAttempt }[]) {
     if (results.length === 0) return;
     await this.#db.transaction().execute(async (trx) => {
-      for (const { delivery, attempt } of results) {
-        await trx
+      // Only results whose claim still holds count, for the delivery and for its endpoint: a
+      // delivery re-sent meanwhile, or re-claimed after its lease lapsed, is someone else's now.
+      const counted: { delivery: ClaimedDelivery; attempt: DeliveryAttempt }[] = [];
+      for (const result of results) {
+        const { delivery, attempt } = result;
+        const updated = await trx
           .updateTable('webhook_deliveries')
           .set((eb) => ({
             status: attempt.outcome === 'retry' ? 'pending' : attempt.outcome,
@@ -819,27 +831,34 @@ export class KyselyStore implements Store {
           .where('id', '=', delivery.id)
           .where('status', '=', 'pending')
           .where('leased_until', '=', delivery.leasedUntil)
-          .execute();
+          .executeTakeFirst();
+        if (Number(updated.numUpdatedRows) > 0) counted.push(result);
       }
-      // Each endpoint's failure streak follows its latest attempt in this flush; a reason to
-      // disable it, from any attempt of the flush, is kept.
+      // Each endpoint's failure streak follows its latest counted attempt in this flush, and
+      // the decision to disable it is taken here, on its current row, not on the claim's copy.
       const latest = new Map<number, DeliveryAttempt>();
-      for (const { delivery, attempt } of results) {
-        const disable = attempt.disableEndpoint ?? latest.get(delivery.endpointId)?.disableEndpoint;
-        latest.set(delivery.endpointId, { ...attempt, ...(disable && attempt.outcome !== 'delivered' ? { disableEndpoint: disable } : {}) });
-      }
+      for (const { delivery, attempt } of counted) latest.set(delivery.endpointId, attempt);
       for (const [endpointId, attempt] of latest) {
+        const endpoint = trx.updateTable('webhook_endpoints').where('id', '=', endpointId);
         if (attempt.outcome === 'delivered') {
-          await trx.updateTable('webhook_endpoints').set({ failing_since: null }).where('id', '=', endpointId).where('failing_since', 'is not', null).execute();
+          await endpoint.set({ failing_since: null }).where('failing_since', 'is not', null).execute();
           continue;
         }
-        await trx.updateTable('webhook_endpoints').set({ failing_since: attempt.at }).where('id', '=', endpointId).where('failing_since', 'is', null).execute();
-        if (attempt.disableEndpoint) {
+        await endpoint.set({ failing_since: attempt.at }).where('failing_since', 'is', null).execute();
+        const disabled = await trx
+          .updateTable('webhook_endpoints')
+          .set({ enabled: 0, updated_at: attempt.at })
+          .where('id', '=', endpointId)
+          .where('enabled', '=', 1)
+          .where('failing_since', '<=', attempt.at - RETRY_FOR_MS)
+          .returning(['failing_since'])
+          .executeTakeFirst();
+        if (disabled) {
+          const since = formatIsoSeconds(disabled.failing_since ?? attempt.at);
           await trx
             .updateTable('webhook_endpoints')
-            .set({ enabled: 0, disabled_reason: attempt.disableEndpoint, updated_at: attempt.at })
+            .set({ disabled_reason: `Every delivery has failed since ${since} (last: ${attempt.error ?? 'no answer'}); enable the endpoint again once it is fixed.` })
             .where('id', '=', endpointId)
-            .where('enabled', '=', 1)
             .execute();
         }
       }

@@ -165,9 +165,6 @@ export interface WebhookEndpointPatch {
   controllerIds?: number[] | null;
   processIds?: number[] | null;
   expiresAt?: number | null;
-  /** Set when the server disables an endpoint; cleared when its owner enables it again. */
-  disabledReason?: string | null;
-  failingSince?: number | null;
 }
 
 /** A delivery claimed by a worker, with what sending it needs. */
@@ -189,8 +186,6 @@ export interface DeliveryAttempt {
   /** delivered; retry at `nextAttemptAt`; or failed for good. */
   outcome: 'delivered' | 'retry' | 'failed';
   nextAttemptAt?: number;
-  /** Disable the endpoint with this reason (it has failed for too long). */
-  disableEndpoint?: string;
 }
 
 export interface FlowBucket {

@@ -2,9 +2,9 @@ import type { BlockList } from 'node:net';
 import type { Logger } from 'pino';
 import { Agent, request } from 'undici';
 import type { SecretBox } from '../domain/secret-box.js';
-import { formatIsoSeconds, type Clock } from '../domain/time.js';
+import type { Clock } from '../domain/time.js';
 import type { ClaimedDelivery, DeliveryAttempt, Store } from '../store/store.js';
-import { isRetryable, nextAttemptAt, RETRY_FOR_MS } from './backoff.js';
+import { isRetryable, nextAttemptAt } from './backoff.js';
 import { checkWebhookUrl, safeLookup } from './destination.js';
 import { standardWebhookHeaders } from './signing.js';
 
@@ -143,12 +143,7 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWor
     if (status !== null && status >= 200 && status < 300) return { at, status, error: null, latencyMs, outcome: 'delivered' };
     const redirect = status !== null && status >= 300 && status < 400;
     const next = !redirect && !final && isRetryable(status) ? nextAttemptAt(delivery.firstAttemptAt ?? at, at, delivery.attempts + 1, random) : null;
-    const failingSince = delivery.failingSince ?? at;
-    const attempt: DeliveryAttempt = { at, status, error, latencyMs, outcome: next === null ? 'failed' : 'retry', ...(next === null ? {} : { nextAttemptAt: next }) };
-    if (at - failingSince >= RETRY_FOR_MS) {
-      attempt.disableEndpoint = `Every delivery has failed since ${formatIsoSeconds(failingSince)} (last: ${error ?? 'no answer'}); enable the endpoint again once it is fixed.`;
-    }
-    return attempt;
+    return { at, status, error, latencyMs, outcome: next === null ? 'failed' : 'retry', ...(next === null ? {} : { nextAttemptAt: next }) };
   }
 
   function start(delivery: ClaimedDelivery): void {
