@@ -1,5 +1,5 @@
 import closeWithGrace from 'close-with-grace';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Config, ConfigFlags } from '../config.js';
 import { ensureDemo, type DemoCredentials } from '../demo/seed.js';
@@ -32,11 +32,17 @@ function lastingSecretKey(config: Config, logger: { warn(o: object, m: string): 
   const location = parseDatabaseUrl(config.databaseUrl);
   const dir = location.kind === 'sqlite' && location.file !== ':memory:' ? dirname(resolve(location.file)) : resolve('data');
   const file = join(dir, 'secret.key');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
   mkdirSync(dir, { recursive: true });
-  writeFileSync(file, `${newSecretKey()}\n`, { mode: 0o600, flag: 'wx' });
-  if (location.kind === 'postgres') logger.warn({ file }, 'no SECRET_KEY: generated one in a local file; every server process of this database needs the same SECRET_KEY');
-  return readFileSync(file, 'utf8').trim();
+  try {
+    // Exclusive create: of two processes starting at once, one writes the key and both read it.
+    writeFileSync(file, `${newSecretKey()}\n`, { mode: 0o600, flag: 'wx' });
+    if (location.kind === 'postgres') logger.warn({ file }, 'no SECRET_KEY: generated one in a local file; every server process of this database needs the same SECRET_KEY');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  const key = readFileSync(file, 'utf8').trim();
+  if (key === '') throw new Error(`${file} is empty: remove it, or set SECRET_KEY`);
+  return key;
 }
 
 /** Where `--demo` keeps the demo credentials between restarts: beside the SQLite file, or in ./data. */

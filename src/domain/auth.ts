@@ -46,8 +46,7 @@ export async function authenticate(
     if (!user || !user.apiTokenHash || !secretMatchesDigest(credentials.token, user.apiTokenHash)) throw ERRORS.invalidToken();
     return principalOf(user, 'token');
   }
-  // No e-mail address holds NUL, and PostgreSQL text cannot: such a name matches nobody.
-  const user = credentials.username.includes('\u0000') ? null : await store.findUserCredentialsByEmail(credentials.username);
+  const user = await store.findUserCredentialsByEmail(credentials.username);
   if (!user) {
     await options.beforePasswordCheck?.();
     await burnPasswordCheck(credentials.secret);

@@ -13,8 +13,7 @@ import type { Alarm, AlarmSeverity, Channel, Controller, Reading } from './types
 export const MAX_HISTORY_CHANNELS = 100;
 
 export async function controllerBySerial(store: Store, scope: Scope, serial: string): Promise<Controller> {
-  // No serial holds NUL, and PostgreSQL text cannot: such a serial matches nothing on either store.
-  const controller = serial.includes('\u0000') ? null : await store.getControllerBySerial(scope, serial);
+  const controller = await store.getControllerBySerial(scope, serial);
   if (!controller) throw ERRORS.notFound(`Controller ${serial}`);
   return controller;
 }

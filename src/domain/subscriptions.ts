@@ -32,11 +32,12 @@ async function resolveScope(services: EndpointServices, principal: Principal, in
   const scope = scopeOf(principal);
   let controllerIds: number[] | null = null;
   if (input.serialNumbers && input.serialNumbers.length > 0) {
+    const bySerial = new Map((await services.store.listControllers(scope)).map((c) => [c.serialNumber, c.id]));
     controllerIds = [];
     for (const serial of new Set(input.serialNumbers)) {
-      const controller = serial.includes('\u0000') ? null : await services.store.getControllerBySerial(scope, serial);
-      if (!controller) throw ERRORS.invalidRequest(`Unknown controller serial number "${serial}".`);
-      controllerIds.push(controller.id);
+      const id = bySerial.get(serial);
+      if (id === undefined) throw ERRORS.invalidRequest(`Unknown controller serial number "${serial}".`);
+      controllerIds.push(id);
     }
   }
   let processIds: number[] | null = null;

@@ -258,6 +258,8 @@ export class KyselyStore implements Store {
   }
 
   async getControllerBySerial(scope: Scope, serialNumber: string) {
+    // No serial holds NUL, and PostgreSQL text cannot (it would fail, where SQLite finds nothing).
+    if (serialNumber.includes('\u0000')) return null;
     const row = await this.#db
       .selectFrom('controllers')
       .selectAll()
@@ -915,6 +917,8 @@ export class KyselyStore implements Store {
   }
 
   async findUserCredentialsByEmail(email: string) {
+    // No e-mail address holds NUL, and PostgreSQL text cannot: such a name matches nobody.
+    if (email.includes('\u0000')) return null;
     const row = await this.#db.selectFrom('users').selectAll().where('email', '=', email.trim().toLowerCase()).executeTakeFirst();
     return row ? toUserCredentials(row) : null;
   }
