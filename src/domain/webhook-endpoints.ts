@@ -6,7 +6,7 @@ import { newWebhookSecret } from '../webhooks/signing.js';
 import type { Principal } from './auth.js';
 import { scopeOf } from './auth.js';
 import type { SecretBox } from './secret-box.js';
-import type { Clock } from './time.js';
+import { parseIsoTime, type Clock } from './time.js';
 import type { WebhookEndpoint, WebhookKind } from './types.js';
 
 /**
@@ -105,4 +105,24 @@ export async function rotateSecret(services: EndpointServices, principal: Princi
 export async function deleteEndpoint(services: EndpointServices, principal: Principal, kind: WebhookKind, id: number): Promise<void> {
   await getEndpoint(services, principal, kind, id);
   await services.store.deleteWebhookEndpoint(scopeOf(principal), id);
+}
+
+/** Which deliveries to send again: one by id, or those created in [start, end) (ISO 8601 text). */
+export type ResendRequest = { deliveryId: number } | { start: string; end: string };
+
+/** Queues deliveries of an endpoint again, with their webhook-id; an unknown delivery id is not found. */
+export async function resendDeliveries(services: EndpointServices, principal: Principal, kind: WebhookKind, id: number, request: ResendRequest): Promise<number> {
+  const endpoint = await getEndpoint(services, principal, kind, id);
+  let which: { deliveryId: number } | { from: number; to: number };
+  if ('deliveryId' in request) which = request;
+  else {
+    const from = parseIsoTime(request.start);
+    const to = parseIsoTime(request.end);
+    if (from === null || to === null) throw ERRORS.invalidRequest('"start" and "end" must be ISO 8601 date-times.');
+    if (from > to) throw ERRORS.invalidRequest('The range is reversed: "start" is after "end".');
+    which = { from, to };
+  }
+  const resent = await services.store.resendDeliveries(scopeOf(principal), endpoint.id, which, services.clock.now());
+  if ('deliveryId' in which && resent === 0) throw ERRORS.notFound(`Delivery ${which.deliveryId}`);
+  return resent;
 }

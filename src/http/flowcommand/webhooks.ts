@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { createEndpoint, deleteEndpoint, getEndpoint, rotateSecret, updateEndpoint, type EndpointServices } from '../../domain/webhook-endpoints.js';
-import { formatIsoSeconds, parseIsoTime } from '../../domain/time.js';
+import { createEndpoint, deleteEndpoint, getEndpoint, resendDeliveries, rotateSecret, updateEndpoint, type EndpointServices } from '../../domain/webhook-endpoints.js';
+import { formatIsoSeconds } from '../../domain/time.js';
 import type { WebhookDelivery, WebhookEndpoint } from '../../domain/types.js';
 import { ERRORS } from '../../errors.js';
 import { principalOf } from '../plugins/auth.js';
@@ -215,9 +215,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<{ services: EndpointServic
       },
     },
     async (request, reply) => {
-      const endpoint = await getEndpoint(services, principalOf(request), 'flowcommand', idOf(request.params.id));
-      const resent = await store.resendDeliveries(request.scope, endpoint.id, { deliveryId: idOf(request.params.delivery) }, services.clock.now());
-      if (resent === 0) throw ERRORS.notFound('Delivery');
+      const resent = await resendDeliveries(services, principalOf(request), 'flowcommand', idOf(request.params.id), { deliveryId: idOf(request.params.delivery) });
       return reply.status(202).send({ resent });
     },
   );
@@ -235,12 +233,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<{ services: EndpointServic
       },
     },
     async (request, reply) => {
-      const endpoint = await getEndpoint(services, principalOf(request), 'flowcommand', idOf(request.params.id));
-      const from = parseIsoTime(request.body.start);
-      const to = parseIsoTime(request.body.end);
-      if (from === null || to === null) throw ERRORS.invalidRequest('start and end must be ISO 8601 date-times.');
-      if (from > to) throw ERRORS.invalidRequest('The range is reversed: start is after end.');
-      const resent = await store.resendDeliveries(request.scope, endpoint.id, { from, to }, services.clock.now());
+      const resent = await resendDeliveries(services, principalOf(request), 'flowcommand', idOf(request.params.id), request.body);
       return reply.status(202).send({ resent });
     },
   );

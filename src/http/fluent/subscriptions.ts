@@ -2,10 +2,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { createSubscription, renewSubscription, subscriptionStatus, SUBSCRIPTION_EVENT_TYPES, SUBSCRIPTION_LIFETIME_MS } from '../../domain/subscriptions.js';
-import { formatIsoMillis, parseIsoTime } from '../../domain/time.js';
+import { formatIsoMillis } from '../../domain/time.js';
 import type { WebhookEndpoint } from '../../domain/types.js';
-import { deleteEndpoint, getEndpoint, rotateSecret, type EndpointServices } from '../../domain/webhook-endpoints.js';
-import { ERRORS } from '../../errors.js';
+import { deleteEndpoint, getEndpoint, resendDeliveries, rotateSecret, type EndpointServices } from '../../domain/webhook-endpoints.js';
 import { principalOf } from '../plugins/auth.js';
 import { FluentErrorSchema, fluentErrors } from './schemas.js';
 
@@ -209,19 +208,9 @@ export const fluentSubscriptionRoutes: FastifyPluginAsyncTypebox<{ services: End
       },
     },
     async (request, reply) => {
-      const endpoint = await getEndpoint(services, principalOf(request), 'fluent', request.params.id);
       const body = request.body;
-      let which: { deliveryId: number } | { from: number; to: number };
-      if ('delivery-id' in body) which = { deliveryId: body['delivery-id'] };
-      else {
-        const from = parseIsoTime(body.start);
-        const to = parseIsoTime(body.end);
-        if (from === null || to === null) throw ERRORS.invalidRequest('"start" and "end" must be ISO 8601 date-times.');
-        if (from > to) throw ERRORS.invalidRequest('The range is reversed: "start" is after "end".');
-        which = { from, to };
-      }
-      const resent = await store.resendDeliveries(request.scope, endpoint.id, which, clock.now());
-      if ('deliveryId' in which && resent === 0) throw ERRORS.notFound(`Delivery ${which.deliveryId}`);
+      const which = 'delivery-id' in body ? { deliveryId: body['delivery-id'] } : body;
+      const resent = await resendDeliveries(services, principalOf(request), 'fluent', request.params.id, which);
       return reply.status(202).send({ resent });
     },
   );
