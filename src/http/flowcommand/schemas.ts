@@ -3,7 +3,7 @@ import { IsoTimeInputSchema, Nullable } from '../schemas/common.js';
 
 const NullableString = Nullable(Type.String());
 /** `YYYY-MM-DDTHH:MM:SSZ`, UTC, second precision, as the FlowCommand document writes times. */
-const DateTime = Type.String({ description: 'UTC, `YYYY-MM-DDTHH:MM:SSZ`', examples: ['2019-02-05T20:41:02Z'] });
+export const DateTime = Type.String({ description: 'UTC, `YYYY-MM-DDTHH:MM:SSZ`', examples: ['2019-02-05T20:41:02Z'] });
 
 export const DetailErrorSchema = Type.Object({ detail: Type.String() });
 
@@ -11,6 +11,7 @@ export const detailErrors = {
   400: DetailErrorSchema,
   401: DetailErrorSchema,
   404: DetailErrorSchema,
+  429: DetailErrorSchema,
 } as const;
 
 export const FlowSensorSchema = Type.Object({
@@ -43,7 +44,8 @@ export const FlowVolumeSchema = Type.Object({
   end: DateTime,
 });
 
-const page = <T extends ReturnType<typeof Type.Object>>(item: T) =>
+/** DRF's page envelope around items of a schema. */
+export const page = <T extends ReturnType<typeof Type.Object>>(item: T) =>
   Type.Object({
     count: Type.Integer(),
     next: Nullable(Type.String()),

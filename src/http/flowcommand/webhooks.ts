@@ -7,14 +7,13 @@ import { ERRORS } from '../../errors.js';
 import { principalOf } from '../plugins/auth.js';
 import { Nullable } from '../schemas/common.js';
 import { envelope, PAGE_SIZE, resolvePage } from './pagination.js';
-import { DetailErrorSchema, lastOf, PageQuerySchema } from './schemas.js';
+import { DateTime, detailErrors, lastOf, page, PageQuerySchema, SensorParamsSchema } from './schemas.js';
 
 /**
  * `/api/v1/webhooks/…`: FlowCommand's webhook endpoints (seed 002: a POST per ping received,
  * with the endpoint's secret in `FC-Signature`), managed in the face's Django REST style.
  */
 
-const DateTime = Type.String({ description: 'UTC, `YYYY-MM-DDTHH:MM:SSZ`' });
 const iso = (ms: number | null) => (ms === null ? null : formatIsoSeconds(ms));
 
 const WebhookSchema = Type.Object({
@@ -46,13 +45,10 @@ const DeliverySchema = Type.Object({
   delivered_at: Nullable(DateTime),
 });
 
-const page = <T extends ReturnType<typeof Type.Object>>(item: T) =>
-  Type.Object({ count: Type.Integer(), next: Nullable(Type.String()), previous: Nullable(Type.String()), results: Type.Array(item) });
-
 const Url = Type.String({ minLength: 1, maxLength: 2000, description: 'http(s) URL that receives the POSTs' });
-const Params = Type.Object({ id: Type.String({ pattern: '^[0-9]+$' }) });
+const Params = SensorParamsSchema;
 const DeliveryParams = Type.Object({ id: Type.String({ pattern: '^[0-9]+$' }), delivery: Type.String({ pattern: '^[0-9]+$' }) });
-const errors = { 400: DetailErrorSchema, 401: DetailErrorSchema, 404: DetailErrorSchema, 429: DetailErrorSchema } as const;
+const errors = detailErrors;
 
 function webhookJson(e: WebhookEndpoint) {
   return {
