@@ -17,6 +17,7 @@ const TAGS = [
   { name: 'controller', description: 'Fluent: controllers, their hierarchy, readings and alarms (root paths `/controller/…`).' },
   { name: 'subscription', description: 'Fluent: subscriptions to pushed data (root paths `/subscription/…`).' },
   { name: 'version', description: 'Fluent: the API and server version (`/version`).' },
+  { name: 'fluxx', description: 'Fluxx (`/api/rest/v2`): generic REST over every model: index, list, get (writes, tokens and the doc page to come).' },
   { name: 'webhooks', description: 'FlowCommand: webhook endpoints that receive a POST for every ping (`/api/v1/webhooks/`), their delivery log and re-send.' },
   { name: 'flow_sensors', description: 'FlowCommand (`/api/v1`): flow sensors, their pings and flow volumes.' },
   { name: 'account', description: 'Flowline (`/api/flowline/v1`): the signed-in account and its API token.' },
@@ -56,7 +57,7 @@ const ACCOUNT_SECURITY: SecurityRequirements = [{ basicAuth: [] }, { tokenAuth: 
  * requirement on the route. test/http/openapi.test.ts holds this table to what the server
  * actually answers without credentials.
  */
-const ACCOUNT_PREFIXES = ['/api/flowline/v1/', '/api/v1/', '/controller/', '/subscription/'];
+const ACCOUNT_PREFIXES = ['/api/flowline/v1/', '/api/v1/', '/api/rest/v2/', '/controller/', '/subscription/'];
 
 function securityFor(url: string): SecurityRequirements {
   return ACCOUNT_PREFIXES.some((prefix) => url.startsWith(prefix)) ? ACCOUNT_SECURITY : [];

@@ -22,6 +22,8 @@ export interface RecordQuery {
   offset: number;
   /** One record by id. */
   id?: number;
+  /** Only these ids (expanding a relation). */
+  ids?: number[];
 }
 
 export type RecordRow = Record<string, unknown>;
@@ -53,6 +55,7 @@ export async function queryRecords(db: Kysely<Database>, scope: Scope, query: Re
   const conditions = (eb: AnyEb): Expression<SqlBool> => {
     const parts: Expression<SqlBool>[] = [tenant(eb, model, alias)];
     if (query.id !== undefined) parts.push(eb(sql.ref(`${alias}.id`), '=', query.id));
+    if (query.ids !== undefined) parts.push(query.ids.length === 0 ? sql<SqlBool>`1 = 0` : eb(sql.ref(`${alias}.id`), 'in', query.ids));
     if (query.filter) parts.push(compileFilter(eb, query.filter, alias, { now, tenant }));
     if (query.search) {
       const pattern = `%${query.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;

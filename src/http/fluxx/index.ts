@@ -1,0 +1,123 @@
+import formbody from '@fastify/formbody';
+import multipart from '@fastify/multipart';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import type { Clock } from '../../domain/time.js';
+import { formatIsoSeconds } from '../../domain/time.js';
+import { ERRORS } from '../../errors.js';
+import { isModelType, MODEL_TYPES, MODELS, type FieldDef, type ModelDef } from '../../fluxx/models.js';
+import { colsOf, mergeParams, parseIndexParams, type IndexParams } from '../../fluxx/params.js';
+import type { FaceGuardFactory } from '../../ratelimit/setup.js';
+import type { RecordRow } from '../../store/record-query.js';
+import type { Store } from '../../store/store.js';
+import { errorHandler, type ErrorRenderer } from '../plugins/error-handler.js';
+
+/**
+ * The Fluxx face (seed 001) at /api/rest/v2: generic REST over every model of
+ * src/fluxx/models.ts, in the wire format public Fluxx clients read
+ * (../shared/references/fluxx-observed.md). Reads so far; writes, OAuth clients and the
+ * documentation page are being built (docs/status.md).
+ */
+
+/** Fluxx's envelope: `{"error": {"code": <int>, "message"}}`, the code being the HTTP status. */
+export const renderFluxxError: ErrorRenderer = (error) => ({ error: { code: error.status, message: error.message } });
+
+const ErrorSchema = Type.Object({ error: Type.Object({ code: Type.Integer(), message: Type.String() }) });
+const errors = { 400: ErrorSchema, 401: ErrorSchema, 404: ErrorSchema, 429: ErrorSchema } as const;
+const ModelParams = Type.Object({ model_type: Type.String({ maxLength: 100, description: `One of ${MODEL_TYPES.join(', ')}` }) });
+const RecordParams = Type.Object({ model_type: ModelParams.properties.model_type, id: Type.String({ pattern: '^[0-9]{1,15}$' }) });
+const AnyRecord = Type.Object({}, { additionalProperties: true });
+
+function modelOf(type: string): ModelDef {
+  if (!isModelType(type)) throw ERRORS.notFound(`Model type "${type}" (known: ${MODEL_TYPES.join(', ')})`);
+  return MODELS[type];
+}
+
+/** A row as Fluxx clients read it: blank (null) fields left out, dates `YYYY-MM-DDTHH:MM:SSZ`. */
+function wire(fields: FieldDef[], row: RecordRow): Record<string, unknown> {
+  const out: Record<string, unknown> = { id: row.id };
+  for (const field of fields) {
+    const value = row[field.name];
+    if (value === null || value === undefined) continue;
+    out[field.name] = field.type === 'datetime' ? formatIsoSeconds(Number(value)) : field.type === 'boolean' ? Number(value) === 1 : value;
+  }
+  return out;
+}
+
+export const fluxxFace: FastifyPluginAsyncTypebox<{ store: Store; guard: FaceGuardFactory; clock: Clock }> = async (app, { store, guard, clock }) => {
+  app.setErrorHandler(errorHandler(renderFluxxError));
+  app.setNotFoundHandler((request, reply) => reply.status(404).send(renderFluxxError(ERRORS.notFound(`Route ${request.method} ${request.url.split('?')[0]}`), request)));
+  // Clients send parameters as forms and multipart as often as JSON.
+  await app.register(formbody);
+  await app.register(multipart, { attachFieldsToBody: 'keyValues', limits: { fileSize: 0, files: 0, fields: 100, fieldSize: 256 * 1024 } });
+  app.addHook('onRequest', guard('fluxx', (seconds) => `Rate limit exceeded: try again in ${seconds} seconds.`));
+
+  /** Each relation's parent records, in place of the id, as an array of objects. */
+  async function expand(request: FastifyRequest, params: IndexParams, records: Record<string, unknown>[], rows: RecordRow[]): Promise<void> {
+    for (const { field, target, fields } of params.relation) {
+      const ids = [...new Set(rows.map((r) => r[field.name]).filter((v): v is number => typeof v === 'number'))];
+      const parents = await store.queryRecords(request.scope, { model: target, fields, sort: [], limit: ids.length || 1, offset: 0, ids }, clock.now());
+      const byId = new Map(parents.rows.map((p) => [p.id, wire(fields, p)]));
+      rows.forEach((row, i) => {
+        const parent = byId.get(row[field.name]);
+        if (parent) records[i]![field.name] = [parent];
+      });
+    }
+  }
+
+  async function index(request: FastifyRequest<{ Params: { model_type: string } }>) {
+    const model = modelOf(request.params.model_type);
+    const params = parseIndexParams(model, mergeParams(request.query, request.body));
+    const fields = [...new Set([...params.fields, ...params.relation.map((r) => r.field)])];
+    const { rows, total } = await store.queryRecords(
+      request.scope,
+      {
+        model,
+        fields,
+        ...(params.filter ? { filter: params.filter } : {}),
+        ...(params.search ? { search: params.search } : {}),
+        sort: params.sort,
+        limit: params.perPage,
+        offset: (params.page - 1) * params.perPage,
+      },
+      clock.now(),
+    );
+    const records = rows.map((row) => wire(fields, row));
+    await expand(request, params, records, rows);
+    return {
+      records: { [model.type]: records },
+      total_pages: Math.ceil(total / params.perPage),
+      total_entries: total,
+      current_page: params.page,
+      per_page: params.perPage,
+    };
+  }
+
+  const IndexAnswer = Type.Object({
+    records: Type.Record(Type.String(), Type.Array(AnyRecord)),
+    total_pages: Type.Integer(),
+    total_entries: Type.Integer(),
+    current_page: Type.Integer(),
+    per_page: Type.Integer(),
+  });
+  const indexDescription =
+    'Parameters from the query string, a form, multipart or JSON: `cols` (JSON array), `page`, `per_page` (25, at most 500), `filter` ' +
+    '(`{"group_type": "and", "conditions": [[field, operator, value], …]}`), `sort` (`["field","asc"]` or a list of them; or `sort_attribute`/`sort_order`), ' +
+    '`relation` (`{"facility_id": ["name"]}`), `query` (text search), `style` (accepted).';
+
+  app.get('/:model_type', { config: { rateClass: 'list' }, schema: { tags: ['fluxx'], operationId: 'fluxx.index', summary: 'List records of a model', description: indexDescription, params: ModelParams, response: { 200: IndexAnswer, ...errors } } }, index);
+  app.post('/:model_type/list', { config: { rateClass: 'list' }, schema: { tags: ['fluxx'], operationId: 'fluxx.list', summary: 'List records of a model (parameters in the body)', description: indexDescription, params: ModelParams, response: { 200: IndexAnswer, ...errors } } }, index);
+
+  app.get(
+    '/:model_type/:id',
+    { config: { rateClass: 'get' }, schema: { tags: ['fluxx'], operationId: 'fluxx.get', summary: 'One record', description: '`cols` (JSON array) chooses the fields; `id` always comes back.', params: RecordParams, response: { 200: Type.Record(Type.String(), AnyRecord), ...errors } } },
+    async (request) => {
+      const model = modelOf(request.params.model_type);
+      const fields = colsOf(model, mergeParams(request.query, undefined));
+      const { rows } = await store.queryRecords(request.scope, { model, fields, sort: [], limit: 1, offset: 0, id: Number(request.params.id) }, clock.now());
+      if (rows.length === 0) throw ERRORS.notFound(`${model.type} ${request.params.id}`);
+      return { [model.type]: wire(fields, rows[0]!) };
+    },
+  );
+};
