@@ -17,7 +17,7 @@ import { ingestRoutes } from './routes/ingest.js';
 import { monitoringRoutes } from './routes/monitoring.js';
 import { flowCommandFace, renderDetailError } from './flowcommand/index.js';
 import { FLUENT_PATH_PREFIXES, fluentFace, renderFluentError } from './fluent/index.js';
-import { fluxxFace, renderFluxxError } from './fluxx/index.js';
+import { BASE as FLUXX_BASE, fluxxFace, renderFluxxError } from './fluxx/index.js';
 import { registerOpenApi } from './openapi.js';
 import { createValidatorCompiler } from './validation.js';
 import { newSecretKey, parseSecretKey, secretBox, type SecretBox } from '../domain/secret-box.js';
@@ -43,7 +43,7 @@ export interface AppDependencies {
  */
 const FACE_ERROR_RENDERERS: [prefix: string, render: ErrorRenderer][] = [
   ['/api/v1', renderDetailError],
-  ['/api/rest/v2', renderFluxxError],
+  [FLUXX_BASE, renderFluxxError],
   ...FLUENT_PATH_PREFIXES.map((prefix): [string, ErrorRenderer] => [prefix, renderFluentError]),
 ];
 
@@ -125,7 +125,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   };
   await app.register(flowCommandFace, { store, guard, webhooks, prefix: '/api/v1' });
   await app.register(fluentFace, { store, guard, clock, webhooks });
-  await app.register(fluxxFace, { store, guard, clock, prefix: '/api/rest/v2' });
+  await app.register(fluxxFace, { store, guard, clock, prefix: FLUXX_BASE });
 
   return app;
 }

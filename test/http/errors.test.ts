@@ -58,6 +58,8 @@ for (const factory of storeFactories()) {
           'GET /api/rest/v2/:model_type',
           'POST /api/rest/v2/:model_type/list',
           'GET /api/rest/v2/:model_type/:id',
+          'GET /api/rest/v2/doc',
+          'GET /api/rest/v2/doc/:model_type',
           'GET /controller/list',
           'GET /controller/current-readings/:serial',
           'GET /controller/active-alarms/:serial',

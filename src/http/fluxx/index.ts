@@ -12,6 +12,8 @@ import type { FaceGuardFactory } from '../../ratelimit/setup.js';
 import type { RecordRow } from '../../store/record-query.js';
 import type { Store } from '../../store/store.js';
 import { errorHandler, type ErrorRenderer } from '../plugins/error-handler.js';
+import { principalOf } from '../plugins/auth.js';
+import { apiDoc, apiDocHtml, classDoc, classDocHtml } from '../../fluxx/doc.js';
 
 /**
  * The Fluxx face (seed 001) at /api/rest/v2: generic REST over every model of
@@ -22,6 +24,9 @@ import { errorHandler, type ErrorRenderer } from '../plugins/error-handler.js';
 
 /** Fluxx's envelope: `{"error": {"code": <int>, "message"}}`, the code being the HTTP status. */
 export const renderFluxxError: ErrorRenderer = (error) => ({ error: { code: error.status, message: error.message } });
+
+/** Where the face is mounted (src/http/app.ts). */
+export const BASE = '/api/rest/v2';
 
 const ErrorSchema = Type.Object({ error: Type.Object({ code: Type.Integer(), message: Type.String() }) });
 const errors = { 400: ErrorSchema, 401: ErrorSchema, 404: ErrorSchema, 429: ErrorSchema } as const;
@@ -108,6 +113,31 @@ export const fluxxFace: FastifyPluginAsyncTypebox<{ store: Store; guard: FaceGua
 
   app.get('/:model_type', { config: { rateClass: 'list' }, schema: { tags: ['fluxx'], operationId: 'fluxx.index', summary: 'List records of a model', description: indexDescription, params: ModelParams, response: { 200: IndexAnswer, ...errors } } }, index);
   app.post('/:model_type/list', { config: { rateClass: 'list' }, schema: { tags: ['fluxx'], operationId: 'fluxx.list', summary: 'List records of a model (parameters in the body)', description: indexDescription, params: ModelParams, response: { 200: IndexAnswer, ...errors } } }, index);
+
+  // The documentation page: admins only (seed 001), HTML or, with ?format=json or Accept: application/json, JSON.
+  const wantsJson = (request: FastifyRequest) => (request.query as { format?: string }).format === 'json' || /application\/json/.test(request.headers.accept ?? '');
+  const adminOnly = (request: FastifyRequest) => {
+    if (principalOf(request).role !== 'admin') throw ERRORS.forbidden('The API documentation is for admins.');
+  };
+  const DocQuery = Type.Object({ format: Type.Optional(Type.Literal('json')) });
+  app.get(
+    '/doc',
+    { config: { rateClass: 'get' }, schema: { tags: ['fluxx'], operationId: 'fluxx.doc', summary: 'The API documentation (admins)', querystring: DocQuery, response: { 200: Type.Unknown({ description: 'An HTML page; JSON with ?format=json' }), 403: ErrorSchema, ...errors } } },
+    async (request, reply) => {
+      adminOnly(request);
+      const doc = apiDoc(BASE);
+      return wantsJson(request) ? reply.type('application/json').send(doc) : reply.type('text/html; charset=utf-8').send(apiDocHtml(doc));
+    },
+  );
+  app.get(
+    '/doc/:model_type',
+    { config: { rateClass: 'get' }, schema: { tags: ['fluxx'], operationId: 'fluxx.classDoc', summary: "A class's fields and sample calls (admins)", params: ModelParams, querystring: DocQuery, response: { 200: Type.Unknown({ description: 'An HTML page; JSON with ?format=json' }), 403: ErrorSchema, ...errors } } },
+    async (request, reply) => {
+      adminOnly(request);
+      const doc = classDoc(modelOf(request.params.model_type), `${request.protocol}://${request.host}`, BASE);
+      return wantsJson(request) ? reply.type('application/json').send(doc) : reply.type('text/html; charset=utf-8').send(classDocHtml(doc));
+    },
+  );
 
   app.get(
     '/:model_type/:id',

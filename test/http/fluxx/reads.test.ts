@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MODEL_TYPES } from '../../../src/fluxx/models.js';
+import { MODEL_TYPES, MODELS } from '../../../src/fluxx/models.js';
 import { buildTestApp, manualClock } from '../../helpers/app.js';
 import { createTenant, type TenantFixture } from '../../helpers/fixtures.js';
 import { storeFactories, type TestStore } from '../../helpers/stores.js';
@@ -96,7 +96,7 @@ for (const factory of storeFactories()) {
 
     it('every route keeps each customer to its own records, for every model', async () => {
       const routes = registeredRoutes(app).filter((r) => r.includes(PREFIX));
-      expect(routes.sort()).toEqual(['GET /api/rest/v2/:model_type', 'GET /api/rest/v2/:model_type/:id', 'POST /api/rest/v2/:model_type/list']);
+      expect(routes.sort()).toEqual(['GET /api/rest/v2/:model_type', 'GET /api/rest/v2/:model_type/:id', 'GET /api/rest/v2/doc', 'GET /api/rest/v2/doc/:model_type', 'POST /api/rest/v2/:model_type/list']);
       for (const type of MODEL_TYPES) {
         const list = async (t: TenantFixture) => {
           const res = await app.inject({ url: `${PREFIX}/${type}?per_page=500`, headers: bearer(t) });
@@ -135,6 +135,59 @@ for (const factory of storeFactories()) {
         current_page: 1,
         per_page: 25,
       });
+    });
+  });
+}
+
+for (const factory of storeFactories()) {
+  describe.skipIf(factory.skipReason !== null)(`${factory.name}: Fluxx documentation page`, () => {
+    let store: TestStore;
+    let drop: (() => Promise<void>) | undefined;
+    let app: FastifyInstance;
+    let t: TenantFixture;
+
+    beforeAll(async () => {
+      ({ store, drop } = await factory.create({ now: () => NOW }));
+      await store.migrate();
+      t = await createTenant(store, 'Docs');
+      app = await buildTestApp(store, manualClock(NOW));
+    });
+    afterAll(async () => {
+      await app?.close();
+      await store?.close();
+      await drop?.();
+    });
+
+    it('is for admins only: others 403, anonymous 401, in the Fluxx envelope', async () => {
+      for (const url of [`${PREFIX}/doc`, `${PREFIX}/doc/controller`]) {
+        const user = await app.inject({ url, headers: { authorization: `Bearer ${t.user.token}` } });
+        expect(user.statusCode).toBe(403);
+        expect(user.json()).toEqual({ error: { code: 403, message: 'The API documentation is for admins.' } });
+        const anonymous = await app.inject({ url });
+        expect(anonymous.statusCode).toBe(401);
+      }
+    });
+
+    it('lists parameters, methods, the token call and every class, generated from the model definitions', async () => {
+      const admin = { authorization: `Bearer ${t.admin.token}` };
+      const html = await app.inject({ url: `${PREFIX}/doc`, headers: admin });
+      expect(html.statusCode).toBe(200);
+      expect(html.headers['content-type']).toMatch(/^text\/html/);
+      for (const text of ['/oauth/token', 'client_credentials', 'per_page', 'filter', 'relation', '1500 per minute', '180 per minute', '60 per minute', 'not-starts_with', 'not-or']) expect(html.body).toContain(text);
+      for (const type of MODEL_TYPES) expect(html.body).toContain(`${PREFIX}/doc/${type}"`);
+      const json = await app.inject({ url: `${PREFIX}/doc?format=json`, headers: admin });
+      expect((json.json() as { classes: string[] }).classes).toEqual([...MODEL_TYPES]);
+
+      for (const type of MODEL_TYPES) {
+        const page = await app.inject({ url: `${PREFIX}/doc/${type}`, headers: admin });
+        expect(page.statusCode, type).toBe(200);
+        expect(page.body).toContain('curl ');
+        const doc = (await app.inject({ url: `${PREFIX}/doc/${type}`, headers: { ...admin, accept: 'application/json' } })).json() as { fields: { name: string }[] };
+        expect(doc.fields.map((f) => f.name)).toEqual(MODELS[type].fields.map((f) => f.name));
+        for (const f of doc.fields) expect(page.body).toContain(`<code>${f.name}</code>`);
+      }
+      expect(JSON.stringify((await app.inject({ url: `${PREFIX}/doc/user?format=json`, headers: admin })).json())).not.toMatch(/password|token_hash/);
+      expect((await app.inject({ url: `${PREFIX}/doc/widget`, headers: admin })).statusCode).toBe(404);
     });
   });
 }
