@@ -21,7 +21,8 @@ import {
 import { deliveriesFor } from '../webhooks/fan-out.js';
 import { RETRY_FOR_MS } from '../webhooks/backoff.js';
 import { formatIsoSeconds } from '../domain/time.js';
-import { queryRecords, type RecordQuery } from './record-query.js';
+import { queryRecords, writeRecord, type RecordQuery, type RecordWrite } from './record-query.js';
+import type { ModelDef } from '../fluxx/models.js';
 import { randomBytes } from 'node:crypto';
 import type { Database } from './schema.js';
 import { flowHoursBetween, pingWindow, refreshFlowRollups, ROLLUP_CHANNEL_TYPE } from './rollups.js';
@@ -869,6 +870,10 @@ export class KyselyStore implements Store {
 
   queryRecords(scope: Scope, query: RecordQuery, now: number) {
     return queryRecords(this.#db, scope, query, now);
+  }
+
+  writeRecord(scope: Scope, model: ModelDef, write: RecordWrite) {
+    return this.#unique(`That ${model.type} already exists (a unique field is taken).`, () => writeRecord(this.#db, scope, model, write));
   }
 
   // --- users -----------------------------------------------------------------------------

@@ -75,3 +75,43 @@ export async function queryRecords(db: Kysely<Database>, scope: Scope, query: Re
   const rows = (await select.limit(query.limit).offset(query.offset).execute()) as RecordRow[];
   return { rows, total: total ? Number(total.n) : rows.length };
 }
+
+/** A change to one record of a model, its values already validated (column → value). */
+export type RecordWrite =
+  | { kind: 'create'; values: Record<string, unknown>; at: number }
+  | { kind: 'update'; id: number; values: Record<string, unknown> }
+  | { kind: 'delete'; id: number };
+
+/**
+ * Writes one record inside the caller's scope: an update or delete of a record the scope
+ * cannot see changes nothing (null / false), exactly like a missing one.
+ */
+export async function writeRecord(db: Kysely<Database>, scope: Scope, model: ModelDef, write: RecordWrite): Promise<number | null> {
+  // Kysely's types cannot follow a table chosen at run time; the model definitions name it.
+  const table = model.table as 'facilities';
+  const inScope = (eb: AnyEb) => tenantCondition(scope, eb, model, model.table);
+  if (write.kind === 'create') {
+    const row = await db
+      .insertInto(table)
+      .values({ ...write.values, ...(model.kind ? { kind: model.kind } : {}), created_at: write.at } as never)
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return row.id;
+  }
+  if (write.kind === 'update') {
+    if (Object.keys(write.values).length === 0) {
+      const found = await db.selectFrom(table).select('id').where('id', '=', write.id).where((eb) => inScope(eb as AnyEb)).executeTakeFirst();
+      return found ? found.id : null;
+    }
+    const row = await db
+      .updateTable(table)
+      .set(write.values as never)
+      .where('id', '=', write.id)
+      .where((eb) => inScope(eb as AnyEb))
+      .returning('id')
+      .executeTakeFirst();
+    return row ? row.id : null;
+  }
+  const result = await db.deleteFrom(table).where('id', '=', write.id).where((eb) => inScope(eb as AnyEb)).executeTakeFirst();
+  return Number(result.numDeletedRows) > 0 ? write.id : null;
+}

@@ -18,7 +18,8 @@ import type {
 } from '../domain/types.js';
 import type { Ping } from '../domain/volume.js';
 import type { DialectName } from './dialects/dialect.js';
-import type { RecordQuery, RecordRow } from './record-query.js';
+import type { RecordQuery, RecordRow, RecordWrite } from './record-query.js';
+import type { ModelDef } from '../fluxx/models.js';
 
 export interface NewFacility {
   customerId: number;
@@ -300,6 +301,8 @@ export interface Store {
 
   /** The Fluxx face's generic reads: chosen fields of one model's rows in scope, filtered, sorted, paged. */
   queryRecords(scope: Scope, query: RecordQuery, now: number): Promise<{ rows: RecordRow[]; total: number }>;
+  /** Creates, updates or deletes one record of a model in scope; the id, or null when it is not there. A duplicate is 409. */
+  writeRecord(scope: Scope, model: ModelDef, write: RecordWrite): Promise<number | null>;
 
   createUser(scope: Scope, input: NewUser): Promise<User>;
   listUsers(scope: Scope): Promise<User[]>;

@@ -14,6 +14,7 @@ import type { Store } from '../../store/store.js';
 import { errorHandler, type ErrorRenderer } from '../plugins/error-handler.js';
 import { principalOf } from '../plugins/auth.js';
 import { apiDoc, apiDocHtml, classDoc, classDocHtml } from '../../fluxx/doc.js';
+import { createRecord, dataOf, deleteRecord, updateRecord } from '../../fluxx/writes.js';
 
 /**
  * The Fluxx face (seed 001) at /api/rest/v2: generic REST over every model of
@@ -113,6 +114,44 @@ export const fluxxFace: FastifyPluginAsyncTypebox<{ store: Store; guard: FaceGua
 
   app.get('/:model_type', { config: { rateClass: 'list' }, schema: { tags: ['fluxx'], operationId: 'fluxx.index', summary: 'List records of a model', description: indexDescription, params: ModelParams, response: { 200: IndexAnswer, ...errors } } }, index);
   app.post('/:model_type/list', { config: { rateClass: 'list' }, schema: { tags: ['fluxx'], operationId: 'fluxx.list', summary: 'List records of a model (parameters in the body)', description: indexDescription, params: ModelParams, response: { 200: IndexAnswer, ...errors } } }, index);
+
+  // Writes: `data` (a JSON object, as text or decoded) and `cols` (the fields to answer with).
+  const answerWith = async (request: FastifyRequest, model: ModelDef, id: number, raw: Record<string, unknown>) => {
+    const fields = colsOf(model, raw);
+    const { rows } = await store.queryRecords(request.scope, { model, fields, sort: [], limit: 1, offset: 0, id }, clock.now());
+    return { [model.type]: wire(fields, rows[0] ?? { id }) };
+  };
+  const WriteAnswer = Type.Record(Type.String(), AnyRecord);
+  const writeErrors = { ...errors, 403: ErrorSchema, 409: ErrorSchema } as const;
+
+  app.post(
+    '/:model_type',
+    { config: { rateClass: 'write' }, schema: { tags: ['fluxx'], operationId: 'fluxx.create', summary: 'Create a record', description: '`data`: JSON object of field values; `cols`: fields to answer with.', params: ModelParams, response: { 201: WriteAnswer, ...writeErrors } } },
+    async (request, reply) => {
+      const model = modelOf(request.params.model_type);
+      const raw = mergeParams(request.query, request.body);
+      const id = await createRecord(store, principalOf(request), model, dataOf(raw.data), clock.now());
+      return reply.status(201).send(await answerWith(request, model, id, raw));
+    },
+  );
+  app.put(
+    '/:model_type/:id',
+    { config: { rateClass: 'write' }, schema: { tags: ['fluxx'], operationId: 'fluxx.update', summary: 'Update a record', description: '`data`: the fields to change (`""` clears one); `cols`: fields to answer with.', params: RecordParams, response: { 200: WriteAnswer, ...writeErrors } } },
+    async (request) => {
+      const model = modelOf(request.params.model_type);
+      const raw = mergeParams(request.query, request.body);
+      const id = await updateRecord(store, principalOf(request), model, Number(request.params.id), dataOf(raw.data));
+      return answerWith(request, model, id, raw);
+    },
+  );
+  app.delete(
+    '/:model_type/:id',
+    { config: { rateClass: 'write' }, schema: { tags: ['fluxx'], operationId: 'fluxx.delete', summary: 'Delete a record (answers true)', params: RecordParams, response: { 200: Type.Literal(true), ...writeErrors } } },
+    async (request) => {
+      await deleteRecord(store, principalOf(request), modelOf(request.params.model_type), Number(request.params.id));
+      return true as const;
+    },
+  );
 
   // The documentation page: admins only (seed 001), HTML or, with ?format=json or Accept: application/json, JSON.
   const wantsJson = (request: FastifyRequest) => (request.query as { format?: string }).format === 'json' || /application\/json/.test(request.headers.accept ?? '');
