@@ -327,7 +327,7 @@ async function loginStillValid(store: Store, login: DemoLogin): Promise<boolean>
   try {
     const byToken = await authenticate(store, { scheme: 'token', token: login.token });
     const byPassword = await authenticate(store, { scheme: 'basic', username: login.username, secret: login.password });
-    return byToken.userId === byPassword.userId && byPassword.method === 'password';
+    return byToken.kind === 'user' && byPassword.kind === 'user' && byToken.userId === byPassword.userId && byPassword.method === 'password';
   } catch {
     return false;
   }

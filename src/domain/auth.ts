@@ -9,8 +9,10 @@ export type Credentials =
   | { scheme: 'token'; token: string }
   | { scheme: 'basic'; username: string; secret: string };
 
-/** Who is calling, and how they proved it. */
-export interface Principal {
+/** Who is calling, and how they proved it: a user, or an API client of the Fluxx face. */
+export type Principal = UserPrincipal | ClientPrincipal;
+
+export interface UserPrincipal {
   kind: 'user';
   userId: number;
   email: string;
@@ -20,11 +22,23 @@ export interface Principal {
   method: 'token' | 'password';
 }
 
+export interface ClientPrincipal {
+  kind: 'client';
+  clientId: number;
+  name: string;
+  role: Role;
+  customerId: number;
+  method: 'access_token';
+}
+
+/** Access tokens of API clients start so; users' API tokens are UUIDs. */
+export const ACCESS_TOKEN_PREFIX = 'flat_';
+
 export function scopeOf(principal: Principal): Scope {
   return principal.customerId === null ? PLATFORM_SCOPE : customerScope(principal.customerId);
 }
 
-function principalOf(user: UserCredentials, method: Principal['method']): Principal {
+function principalOf(user: UserCredentials, method: UserPrincipal['method']): UserPrincipal {
   return { kind: 'user', userId: user.id, email: user.email, role: user.role, customerId: user.customerId, method };
 }
 
@@ -39,8 +53,14 @@ export async function authenticate(
   options: {
     /** Runs before each (costly) password check, e.g. to reserve it against a failure budget; may throw to refuse. */
     beforePasswordCheck?: () => Promise<void>;
+    now?: number;
   } = {},
 ): Promise<Principal> {
+  if (credentials.scheme === 'token' && credentials.token.startsWith(ACCESS_TOKEN_PREFIX)) {
+    const client = await store.findApiClientByAccessTokenHash(digestSecret(credentials.token), options.now ?? Date.now());
+    if (!client) throw ERRORS.invalidToken();
+    return { kind: 'client', clientId: client.id, name: client.name, role: client.role, customerId: client.customerId, method: 'access_token' };
+  }
   if (credentials.scheme === 'token') {
     const user = await store.findUserCredentialsByTokenHash(digestSecret(credentials.token));
     if (!user || !user.apiTokenHash || !secretMatchesDigest(credentials.token, user.apiTokenHash)) throw ERRORS.invalidToken();

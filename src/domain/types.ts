@@ -161,3 +161,18 @@ export interface WebhookDelivery {
   lastLatencyMs: number | null;
   deliveredAt: number | null;
 }
+
+/** An OAuth2 client of the Fluxx face: its tokens act for its customer with its role. */
+export interface ApiClient {
+  id: number;
+  customerId: number;
+  name: string;
+  clientId: string;
+  role: Role;
+  createdBy: number | null;
+  createdAt: number;
+}
+
+export interface ApiClientCredentials extends ApiClient {
+  secretHash: string;
+}

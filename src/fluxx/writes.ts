@@ -140,7 +140,7 @@ export async function updateRecord(store: Store, principal: Principal, model: Mo
 
 export async function deleteRecord(store: Store, principal: Principal, model: ModelDef, id: number): Promise<void> {
   mayWrite(model, principal);
-  if (model.type === 'user' && id === principal.userId) throw ERRORS.invalidRequest('You cannot delete your own user.');
+  if (model.type === 'user' && principal.kind === 'user' && id === principal.userId) throw ERRORS.invalidRequest('You cannot delete your own user.');
   const deleted = await store.writeRecord(scopeOf(principal), model, { kind: 'delete', id });
   if (deleted === null) throw ERRORS.notFound(`${model.type} ${id}`);
 }

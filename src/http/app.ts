@@ -18,6 +18,7 @@ import { monitoringRoutes } from './routes/monitoring.js';
 import { flowCommandFace, renderDetailError } from './flowcommand/index.js';
 import { FLUENT_PATH_PREFIXES, fluentFace, renderFluentError } from './fluent/index.js';
 import { BASE as FLUXX_BASE, fluxxFace, renderFluxxError } from './fluxx/index.js';
+import { oauthRoutes } from './fluxx/oauth.js';
 import { registerOpenApi } from './openapi.js';
 import { createValidatorCompiler } from './validation.js';
 import { newSecretKey, parseSecretKey, secretBox, type SecretBox } from '../domain/secret-box.js';
@@ -44,6 +45,7 @@ export interface AppDependencies {
 const FACE_ERROR_RENDERERS: [prefix: string, render: ErrorRenderer][] = [
   ['/api/v1', renderDetailError],
   [FLUXX_BASE, renderFluxxError],
+  ['/oauth', renderFluxxError],
   ...FLUENT_PATH_PREFIXES.map((prefix): [string, ErrorRenderer] => [prefix, renderFluentError]),
 ];
 
@@ -108,7 +110,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await registerOpenApi(app);
   await app.register(healthRoutes, { store });
   await app.register(ingestRoutes, { store, clock, ...(deps.webhookWorker ? { onQueued: deps.webhookWorker.poke } : {}) });
-  const guard = await setUpRateLimiting(app, deps.config, store, deps.rateCounter);
+  const guard = await setUpRateLimiting(app, deps.config, store, clock, deps.rateCounter);
   await app.register(
     async (api) => {
       api.addHook('onRequest', guard('flowline', (seconds) => `Rate limit exceeded. Try again in ${seconds} seconds.`));
@@ -126,6 +128,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(flowCommandFace, { store, guard, webhooks, prefix: '/api/v1' });
   await app.register(fluentFace, { store, guard, clock, webhooks });
   await app.register(fluxxFace, { store, guard, clock, prefix: FLUXX_BASE });
+  await app.register(oauthRoutes, { store, guard, clock });
 
   return app;
 }

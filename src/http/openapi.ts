@@ -57,7 +57,7 @@ const ACCOUNT_SECURITY: SecurityRequirements = [{ basicAuth: [] }, { tokenAuth: 
  * requirement on the route. test/http/openapi.test.ts holds this table to what the server
  * actually answers without credentials.
  */
-const ACCOUNT_PREFIXES = ['/api/flowline/v1/', '/api/v1/', '/api/rest/v2/', '/controller/', '/subscription/'];
+const ACCOUNT_PREFIXES = ['/api/flowline/v1/', '/api/v1/', '/api/rest/v2/', '/oauth/applications', '/controller/', '/subscription/'];
 
 function securityFor(url: string): SecurityRequirements {
   return ACCOUNT_PREFIXES.some((prefix) => url.startsWith(prefix)) ? ACCOUNT_SECURITY : [];

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fa
 import { authenticate, type Principal } from '../domain/auth.js';
 import { AppError, ERRORS } from '../errors.js';
 import { parseAuthorization } from '../http/plugins/auth.js';
+import type { Clock } from '../domain/time.js';
 import type { Store } from '../store/store.js';
 import type { RateCounter, RateWindow } from './counter.js';
 import { clientAddress } from './ip.js';
@@ -22,6 +23,8 @@ export interface FaceGuardOptions {
   policies: FacePolicies;
   counter: RateCounter;
   store: Store;
+  /** Access tokens expire by this clock. */
+  clock: Clock;
   /** The face's own wording of a 429, given the seconds until the window resets. */
   throttledMessage: (seconds: number) => string;
 }
@@ -39,8 +42,8 @@ function setHeaders(reply: FastifyReply, policy: RatePolicy, window: RateWindow)
   reply.header('X-Rate-Limit-Reset', resetSeconds(policy, window));
 }
 
-/** Whose budget an authenticated request spends: the user (later also API clients). */
-const clientKey = (principal: Principal) => `u:${principal.userId}`;
+/** Whose budget an authenticated request spends: the user, or the API client. */
+const clientKey = (principal: Principal) => (principal.kind === 'user' ? `u:${principal.userId}` : `c:${principal.clientId}`);
 
 /**
  * The one `onRequest` hook of every face: rate limiting and authentication together, because
@@ -95,6 +98,7 @@ export function rateLimitedAuthentication(options: FaceGuardOptions): onRequestA
       const credentials = parseAuthorization(request.headers.authorization);
       if (!credentials) throw ERRORS.notAuthenticated();
       principal = await authenticate(store, credentials, {
+        now: options.clock.now(),
         beforePasswordCheck: async () => {
           reserved = await count(request, reply, anonymous, true);
         },

@@ -1,6 +1,7 @@
 import type { FastifyInstance, onRequestAsyncHookHandler } from 'fastify';
 import { Redis } from 'ioredis';
 import type { Config } from '../config.js';
+import type { Clock } from '../domain/time.js';
 import type { Store } from '../store/store.js';
 import { memoryRateCounter, redisRateCounter, type RateCounter } from './counter.js';
 import { rateLimitedAuthentication } from './guard.js';
@@ -13,7 +14,7 @@ export type FaceGuardFactory = (face: FaceName, throttledMessage: (seconds: numb
  * The app's one rate limiter: Redis when `REDIS_URL` is set (every server process shares each
  * client's budget), otherwise memory. A counter passed in (tests) wins over both.
  */
-export async function setUpRateLimiting(app: FastifyInstance, config: Config, store: Store, counter?: RateCounter): Promise<FaceGuardFactory> {
+export async function setUpRateLimiting(app: FastifyInstance, config: Config, store: Store, clock: Clock, counter?: RateCounter): Promise<FaceGuardFactory> {
   const policies = parseRateLimits(config.rateLimits);
   let chosen = counter;
   if (!chosen && config.redisUrl) {
@@ -28,5 +29,5 @@ export async function setUpRateLimiting(app: FastifyInstance, config: Config, st
     chosen = redisRateCounter(redis);
   }
   const counting = chosen ?? memoryRateCounter();
-  return (face, throttledMessage) => rateLimitedAuthentication({ face, policies: policies[face], counter: counting, store, throttledMessage });
+  return (face, throttledMessage) => rateLimitedAuthentication({ face, policies: policies[face], counter: counting, store, clock, throttledMessage });
 }

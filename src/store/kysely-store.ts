@@ -2,7 +2,7 @@ import { sql, type Kysely, type Transaction, type WhereInterface } from 'kysely'
 import { ERRORS } from '../errors.js';
 import { canSeeCustomer, type Scope } from '../domain/scope.js';
 import { NO_DATA_ALARM, SERVER_ALARM_TYPE } from '../domain/server-alarms.js';
-import type { Alarm, Reading } from '../domain/types.js';
+import type { Alarm, Reading, Role } from '../domain/types.js';
 import type { StoreDialect } from './dialects/dialect.js';
 import { latestMigrationName, migrateToLatest } from './migrations/index.js';
 import {
@@ -15,6 +15,7 @@ import {
   toReading,
   toUser,
   toUserCredentials,
+  toApiClient,
   toWebhookDelivery,
   toWebhookEndpoint,
 } from './mappers.js';
@@ -874,6 +875,51 @@ export class KyselyStore implements Store {
 
   writeRecord(scope: Scope, model: ModelDef, write: RecordWrite) {
     return this.#unique(`That ${model.type} already exists (a unique field is taken).`, () => writeRecord(this.#db, scope, model, write));
+  }
+
+  // --- API clients ---------------------------------------------------------------------
+
+  async createApiClient(scope: Scope, input: { customerId: number; name: string; clientId: string; secretHash: string; role: Role; createdBy: number | null }) {
+    if (!canSeeCustomer(scope, input.customerId)) throw ERRORS.notFound('Customer');
+    const row = await this.#db
+      .insertInto('api_clients')
+      .values({ customer_id: input.customerId, name: input.name, client_id: input.clientId, secret_hash: input.secretHash, role: input.role, created_by: input.createdBy, created_at: this.#now() })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toApiClient(row);
+  }
+
+  async listApiClients(scope: Scope) {
+    const rows = await this.#db.selectFrom('api_clients').selectAll().$call((q) => inScope(q, scope)).orderBy('id').execute();
+    return rows.map(toApiClient);
+  }
+
+  async deleteApiClient(scope: Scope, id: number) {
+    const result = await this.#db.deleteFrom('api_clients').where('id', '=', id).$call((q) => inScope(q, scope)).executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  }
+
+  async findApiClientCredentials(clientId: string) {
+    if (clientId.includes('\u0000')) return null;
+    const row = await this.#db.selectFrom('api_clients').selectAll().where('client_id', '=', clientId).executeTakeFirst();
+    return row ? { ...toApiClient(row), secretHash: row.secret_hash } : null;
+  }
+
+  async storeAccessToken(apiClientId: number, tokenHash: string, expiresAt: number, at: number) {
+    await this.#db.insertInto('api_access_tokens').values({ api_client_id: apiClientId, token_hash: tokenHash, expires_at: expiresAt, created_at: at }).execute();
+    // Expired tokens are of no use to anyone: each exchange clears its client's.
+    await this.#db.deleteFrom('api_access_tokens').where('api_client_id', '=', apiClientId).where('expires_at', '<=', at).execute();
+  }
+
+  async findApiClientByAccessTokenHash(tokenHash: string, now: number) {
+    const row = await this.#db
+      .selectFrom('api_access_tokens as t')
+      .innerJoin('api_clients as c', 'c.id', 't.api_client_id')
+      .selectAll('c')
+      .where('t.token_hash', '=', tokenHash)
+      .where('t.expires_at', '>', now)
+      .executeTakeFirst();
+    return row ? toApiClient(row) : null;
   }
 
   // --- users -----------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 import type {
+  ApiClient,
   Alarm,
   AlarmSeverity,
   Channel,
@@ -17,6 +18,7 @@ import type {
   WebhookKind,
 } from '../domain/types.js';
 import type {
+  ApiClientRow,
   AlarmRow,
   ChannelRow,
   ControllerRow,
@@ -155,4 +157,14 @@ export const toWebhookDelivery = (r: WebhookDeliveryRow): WebhookDelivery => ({
   lastError: r.last_error,
   lastLatencyMs: r.last_latency_ms,
   deliveredAt: r.delivered_at,
+});
+
+export const toApiClient = (r: ApiClientRow): ApiClient => ({
+  id: r.id,
+  customerId: r.customer_id,
+  name: r.name,
+  clientId: r.client_id,
+  role: r.role as Role,
+  createdBy: r.created_by,
+  createdAt: r.created_at,
 });

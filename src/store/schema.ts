@@ -144,6 +144,25 @@ export interface WebhookDeliveriesTable {
   delivered_at: number | null;
 }
 
+export interface ApiClientsTable {
+  id: Generated<number>;
+  customer_id: number;
+  name: string;
+  client_id: string;
+  secret_hash: string;
+  role: string;
+  created_by: number | null;
+  created_at: number;
+}
+
+export interface ApiAccessTokensTable {
+  id: Generated<number>;
+  token_hash: string;
+  api_client_id: number;
+  expires_at: number;
+  created_at: number;
+}
+
 export interface Database {
   customers: CustomersTable;
   facilities: FacilitiesTable;
@@ -157,6 +176,8 @@ export interface Database {
   flow_days: FlowDaysTable;
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  api_clients: ApiClientsTable;
+  api_access_tokens: ApiAccessTokensTable;
 }
 
 export type CustomerRow = Selectable<CustomersTable>;
@@ -170,3 +191,4 @@ export type UserRow = Selectable<UsersTable>;
 export type InsertableReadingRow = Insertable<ReadingsTable>;
 export type WebhookEndpointRow = Selectable<WebhookEndpointsTable>;
 export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
+export type ApiClientRow = Selectable<ApiClientsTable>;

@@ -1,5 +1,7 @@
 import type { Scope } from '../domain/scope.js';
 import type {
+  ApiClient,
+  ApiClientCredentials,
   Alarm,
   AlarmSeverity,
   Channel,
@@ -303,6 +305,15 @@ export interface Store {
   queryRecords(scope: Scope, query: RecordQuery, now: number): Promise<{ rows: RecordRow[]; total: number }>;
   /** Creates, updates or deletes one record of a model in scope; the id, or null when it is not there. A duplicate is 409. */
   writeRecord(scope: Scope, model: ModelDef, write: RecordWrite): Promise<number | null>;
+
+  createApiClient(scope: Scope, input: { customerId: number; name: string; clientId: string; secretHash: string; role: Role; createdBy: number | null }): Promise<ApiClient>;
+  listApiClients(scope: Scope): Promise<ApiClient[]>;
+  deleteApiClient(scope: Scope, id: number): Promise<boolean>;
+  /** Token exchange: unscoped by nature. */
+  findApiClientCredentials(clientId: string): Promise<ApiClientCredentials | null>;
+  storeAccessToken(apiClientId: number, tokenHash: string, expiresAt: number, at: number): Promise<void>;
+  /** The client an unexpired access token belongs to (authentication: unscoped by nature). */
+  findApiClientByAccessTokenHash(tokenHash: string, now: number): Promise<ApiClient | null>;
 
   createUser(scope: Scope, input: NewUser): Promise<User>;
   listUsers(scope: Scope): Promise<User[]>;

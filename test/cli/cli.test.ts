@@ -20,8 +20,8 @@ const line = (text: string, key: string) => new RegExp(`^${key}: (\\S+)$`, 'm').
 
 describe('flowline CLI', () => {
   it('migrates, creates a user with a token, and regenerates it', () => {
-    expect(flowline('migrate').stdout).toContain('applied: 0001-initial, 0002-flow-rollups, 0003-server-alarms, 0004-webhooks');
-    expect(flowline('migrate').stdout).toContain('already at 0004-webhooks');
+    expect(flowline('migrate').stdout).toContain('applied: 0001-initial, 0002-flow-rollups, 0003-server-alarms, 0004-webhooks, 0005-api-clients');
+    expect(flowline('migrate').stdout).toContain('already at 0005-api-clients');
 
     const created = flowline('user', 'create', '--email', 'Ops@Example.com', '--role', 'admin', '--token');
     expect(created.status).toBe(0);

@@ -45,14 +45,16 @@ async function emptyDatabase(name: 'sqlite' | 'postgres'): Promise<EmptyDatabase
 }
 
 /** Every migration, in the order they apply. */
-const MIGRATIONS = ['0001-initial', '0002-flow-rollups', '0003-server-alarms', '0004-webhooks'];
-const LATEST = '0004-webhooks';
+const MIGRATIONS = ['0001-initial', '0002-flow-rollups', '0003-server-alarms', '0004-webhooks', '0005-api-clients'];
+const LATEST = '0005-api-clients';
 /** Tables of 0001-initial, and those 0002-flow-rollups adds. */
 const INITIAL_TABLES = ['alarms', 'channels', 'controllers', 'customers', 'facilities', 'processes', 'readings', 'users'];
 const ROLLUP_TABLES = ['flow_days', 'flow_hours'];
 /** 0004-webhooks. */
 const WEBHOOK_TABLES = ['webhook_deliveries', 'webhook_endpoints'];
-const APP_TABLES = [...INITIAL_TABLES, ...ROLLUP_TABLES, ...WEBHOOK_TABLES].sort();
+/** 0005-api-clients. */
+const API_CLIENT_TABLES = ['api_access_tokens', 'api_clients'];
+const APP_TABLES = [...INITIAL_TABLES, ...ROLLUP_TABLES, ...WEBHOOK_TABLES, ...API_CLIENT_TABLES].sort();
 const MIGRATION_TABLES = ['flowline_migrations', 'flowline_migrations_lock'];
 /** Those of 0001-initial (the rollup tables of 0002 have only their primary keys). */
 const INITIAL_INDEXES = [
@@ -72,7 +74,9 @@ const INITIAL_INDEXES = [
 const INDEXES_AT_0003 = [...INITIAL_INDEXES, 'alarms_one_active_server_alarm'].sort();
 /** 0004-webhooks adds the endpoints' and deliveries' indexes (and a unique message id). */
 const WEBHOOK_INDEXES = ['webhook_deliveries_due_idx', 'webhook_deliveries_endpoint_idx', 'webhook_endpoints_customer_idx'];
-const APP_INDEXES = [...INDEXES_AT_0003, ...WEBHOOK_INDEXES].sort();
+const INDEXES_AT_0004 = [...INDEXES_AT_0003, ...WEBHOOK_INDEXES].sort();
+/** 0005-api-clients adds one index (and unique client ids and token digests). */
+const APP_INDEXES = [...INDEXES_AT_0004, 'api_clients_customer_idx'].sort();
 
 async function tables(db: Kysely<unknown>, dialect: StoreDialect): Promise<string[]> {
   const result =
@@ -165,12 +169,18 @@ for (const factory of storeFactories()) {
       expectSameRollups(rollups.days, [{ start: hour - (hour % DAY), volume: 100, pings: 2 }], 'flow_days');
     });
 
-    it('migrating down one step at a time undoes 0004, 0003, 0002 then 0001, leaving an empty database; migrating up again works', async () => {
+    it('migrating down one step at a time undoes 0005, 0004, 0003, 0002 then 0001, leaving an empty database; migrating up again works', async () => {
       const { store, dialect } = await fresh();
       await store.migrate();
       const db = store.kysely as Kysely<unknown>;
       const kept = await store.createCustomer(PLATFORM_SCOPE, 'Will be dropped with 0001');
       const migrator = createMigrator(db, dialect);
+
+      const clientsDown = await migrator.migrateDown();
+      expect(clientsDown.error).toBeUndefined();
+      expect(clientsDown.results).toEqual([{ migrationName: '0005-api-clients', direction: 'Down', status: 'Success' }]);
+      expect(await tables(db, dialect)).toEqual([...INITIAL_TABLES, ...ROLLUP_TABLES, ...WEBHOOK_TABLES, ...MIGRATION_TABLES].sort());
+      expect(await indexes(db, dialect)).toEqual(INDEXES_AT_0004);
 
       const webhooksDown = await migrator.migrateDown();
       expect(webhooksDown.error).toBeUndefined();
@@ -224,6 +234,7 @@ for (const factory of storeFactories()) {
       const down = await createMigrator(db, dialect).migrateTo(NO_MIGRATIONS);
       expect(down.error).toBeUndefined();
       expect(down.results).toEqual([
+        { migrationName: '0005-api-clients', direction: 'Down', status: 'Success' },
         { migrationName: '0004-webhooks', direction: 'Down', status: 'Success' },
         { migrationName: '0003-server-alarms', direction: 'Down', status: 'Success' },
         { migrationName: '0002-flow-rollups', direction: 'Down', status: 'Success' },

@@ -1,7 +1,7 @@
 import formbody from '@fastify/formbody';
 import multipart from '@fastify/multipart';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { Clock } from '../../domain/time.js';
 import { formatIsoSeconds } from '../../domain/time.js';
@@ -25,6 +25,12 @@ import { createRecord, dataOf, deleteRecord, updateRecord } from '../../fluxx/wr
 
 /** Fluxx's envelope: `{"error": {"code": <int>, "message"}}`, the code being the HTTP status. */
 export const renderFluxxError: ErrorRenderer = (error) => ({ error: { code: error.status, message: error.message } });
+
+/** Fluxx clients send parameters as forms and multipart as often as JSON. */
+export async function registerBodyParsers(app: FastifyInstance): Promise<void> {
+  await app.register(formbody);
+  await app.register(multipart, { attachFieldsToBody: 'keyValues', limits: { fileSize: 0, files: 0, fields: 100, fieldSize: 256 * 1024 } });
+}
 
 /** Where the face is mounted (src/http/app.ts). */
 export const BASE = '/api/rest/v2';
@@ -54,9 +60,7 @@ function wire(fields: FieldDef[], row: RecordRow): Record<string, unknown> {
 export const fluxxFace: FastifyPluginAsyncTypebox<{ store: Store; guard: FaceGuardFactory; clock: Clock }> = async (app, { store, guard, clock }) => {
   app.setErrorHandler(errorHandler(renderFluxxError));
   app.setNotFoundHandler((request, reply) => reply.status(404).send(renderFluxxError(ERRORS.notFound(`Route ${request.method} ${request.url.split('?')[0]}`), request)));
-  // Clients send parameters as forms and multipart as often as JSON.
-  await app.register(formbody);
-  await app.register(multipart, { attachFieldsToBody: 'keyValues', limits: { fileSize: 0, files: 0, fields: 100, fieldSize: 256 * 1024 } });
+  await registerBodyParsers(app);
   app.addHook('onRequest', guard('fluxx', (seconds) => `Rate limit exceeded: try again in ${seconds} seconds.`));
 
   /** Each relation's parent records, in place of the id, as an array of objects. */

@@ -4,6 +4,7 @@ import { regenerateOwnToken } from '../../domain/accounts.js';
 import type { Clock } from '../../domain/time.js';
 import { formatIsoMillis } from '../../domain/time.js';
 import { ERRORS } from '../../errors.js';
+import { principalOf } from '../plugins/auth.js';
 import type { Store } from '../../store/store.js';
 import { IsoTimeSchema, nativeErrors, Nullable } from '../schemas/common.js';
 
@@ -32,7 +33,9 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ store: Store; clock: Clo
     '/account',
     { schema: { tags: ['account'], operationId: 'account.get', summary: 'The signed-in account', response: { 200: AccountSchema, ...nativeErrors } } },
     async (request) => {
-      const user = await store.getUser(request.scope, request.principal!.userId);
+      const principal = principalOf(request);
+      if (principal.kind !== 'user') throw ERRORS.forbidden('API clients have no account.');
+      const user = await store.getUser(request.scope, principal.userId);
       if (!user) throw ERRORS.notFound('User');
       return {
         id: user.id,

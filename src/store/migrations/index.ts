@@ -4,6 +4,7 @@ import { initial } from './0001-initial.js';
 import { flowRollups } from './0002-flow-rollups.js';
 import { serverAlarms } from './0003-server-alarms.js';
 import { webhooks } from './0004-webhooks.js';
+import { apiClients } from './0005-api-clients.js';
 
 /**
  * Migrations are listed in code (not read from a folder) so they run the same from TypeScript
@@ -16,6 +17,7 @@ function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
     '0002-flow-rollups': flowRollups(),
     '0003-server-alarms': serverAlarms(),
     '0004-webhooks': webhooks(dialect),
+    '0005-api-clients': apiClients(dialect),
   };
 }
 
