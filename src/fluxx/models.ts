@@ -193,3 +193,22 @@ export function isModelType(text: string): text is ModelType {
 export function fieldOf(model: ModelDef, name: string): FieldDef | undefined {
   return model.fields.find((f) => f.name === name);
 }
+
+const JSON_TYPES: Record<FieldType, object> = {
+  integer: { type: 'integer' },
+  number: { type: 'number' },
+  string: { type: 'string' },
+  boolean: { type: 'boolean' },
+  datetime: { type: 'string', format: 'date-time', description: '`YYYY-MM-DDTHH:MM:SSZ`' },
+};
+
+/** JSON Schemas of the records of each model, as the face answers them (for the OpenAPI document). */
+export function recordSchemas(): Record<string, object> {
+  return Object.fromEntries(
+    MODEL_TYPES.map((type) => {
+      const model = MODELS[type];
+      const properties = Object.fromEntries(model.fields.map((f) => [f.name, { ...JSON_TYPES[f.type], description: f.description + (f.references ? ` (a ${f.references}; with \`relation\`, an array of them)` : '') }]));
+      return [`Fluxx_${type}`, { type: 'object', description: `${model.description} Blank fields are left out.`, required: ['id'], properties }];
+    }),
+  );
+}

@@ -1,3 +1,4 @@
+import { MODEL_TYPES, recordSchemas } from '../fluxx/models.js';
 import { serverVersion } from '../version.js';
 import fastifySwagger, { type SwaggerTransform } from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
@@ -72,6 +73,31 @@ const transform: SwaggerTransform = ({ schema, url }) => {
   return { schema: { ...own, security: own.security ?? securityFor(url) }, url };
 };
 
+type SchemaNode = { properties?: Record<string, SchemaNode>; additionalProperties?: unknown; items?: unknown };
+type OpenApiDocument = { paths?: Record<string, Record<string, { responses?: Record<string, { content?: Record<string, { schema?: SchemaNode }> }> }>> };
+
+/**
+ * The Fluxx routes serve any model, so their generated schemas say "an object"; point them at
+ * the per-model record schemas (components `Fluxx_<type>`) built from the model definitions.
+ */
+function describeFluxxRecords(document: OpenApiDocument): OpenApiDocument {
+  // anyOf: the records of several models can look alike; which one is named by {model_type}.
+  const record = { anyOf: MODEL_TYPES.map((type) => ({ $ref: `#/components/schemas/Fluxx_${type}` })) };
+  for (const [path, operations] of Object.entries(document.paths ?? {})) {
+    if (!path.startsWith('/api/rest/v2/{model_type}')) continue;
+    for (const operation of Object.values(operations)) {
+      for (const status of ['200', '201']) {
+        const schema = operation.responses?.[status]?.content?.['application/json']?.schema;
+        if (!schema) continue;
+        const records = schema.properties?.records;
+        if (records && typeof records.additionalProperties === 'object') (records.additionalProperties as SchemaNode).items = record;
+        else if (typeof schema.additionalProperties === 'object') schema.additionalProperties = record;
+      }
+    }
+  }
+  return document;
+}
+
 /** Registers the OpenAPI generator and the routes that serve the document and its page. */
 export async function registerOpenApi(app: FastifyInstance): Promise<void> {
   // @fastify/swagger is wrapped by fastify-plugin, so its onRoute hook sits on the root
@@ -84,14 +110,16 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         version: serverVersion().version,
         description:
           'Monitoring data of water treatment controllers and flow sensors, through three faces that share one account model: ' +
-          'Walchem Fluent (root paths), FlowCommand (`/api/v1`) and Flowline (`/api/flowline/v1`, `/ingest/v1`).',
+          'Walchem Fluent (root paths), FlowCommand (`/api/v1`), Fluxx (`/api/rest/v2`, `/oauth`) and Flowline (`/api/flowline/v1`, `/ingest/v1`).',
       },
       // The document describes the server that serves it, wherever that is installed.
       servers: [{ url: '/', description: 'This server' }],
       tags: TAGS,
-      components: { securitySchemes: SECURITY_SCHEMES },
+      // The Fluxx face's records, from the same model definitions as its validation and doc page.
+      components: { securitySchemes: SECURITY_SCHEMES, schemas: recordSchemas() as never },
     },
     transform,
+    transformObject: (documentObject) => describeFluxxRecords(('openapiObject' in documentObject ? documentObject.openapiObject : documentObject.swaggerObject) as OpenApiDocument) as never,
   });
 
   // Registered on the root instance, outside every face: no authentication, no face envelope.
