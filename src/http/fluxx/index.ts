@@ -35,7 +35,7 @@ export async function registerBodyParsers(app: FastifyInstance): Promise<void> {
 /** Where the face is mounted (src/http/app.ts). */
 export const BASE = '/api/rest/v2';
 
-const ErrorSchema = Type.Object({ error: Type.Object({ code: Type.Integer(), message: Type.String() }) });
+export const ErrorSchema = Type.Object({ error: Type.Object({ code: Type.Integer(), message: Type.String() }) });
 const errors = { 400: ErrorSchema, 401: ErrorSchema, 404: ErrorSchema, 429: ErrorSchema } as const;
 const ModelParams = Type.Object({ model_type: Type.String({ maxLength: 100, description: `One of ${MODEL_TYPES.join(', ')}` }) });
 const RecordParams = Type.Object({ model_type: ModelParams.properties.model_type, id: Type.String({ pattern: '^[0-9]{1,15}$' }) });

@@ -8,7 +8,7 @@ import type { Store } from '../../store/store.js';
 import { principalOf } from '../plugins/auth.js';
 import { errorHandler, type ErrorRenderer } from '../plugins/error-handler.js';
 import { mergeParams } from '../../fluxx/params.js';
-import { registerBodyParsers, renderFluxxError } from './index.js';
+import { ErrorSchema, registerBodyParsers, renderFluxxError } from './index.js';
 
 /**
  * `/oauth/token` (client credentials, in any of the four encodings Fluxx clients use) and
@@ -20,8 +20,7 @@ const renderOAuthError: ErrorRenderer = (error, request) =>
 
 const ClientSchema = Type.Object({ id: Type.Integer(), name: Type.String(), client_id: Type.String(), role: Type.String(), created_at: Type.String() });
 const clientJson = (c: ApiClient) => ({ id: c.id, name: c.name, client_id: c.clientId, role: c.role, created_at: formatIsoSeconds(c.createdAt) });
-const FluxxError = Type.Object({ error: Type.Object({ code: Type.Integer(), message: Type.String() }) });
-const errors = { 400: FluxxError, 401: FluxxError, 403: FluxxError, 404: FluxxError, 429: FluxxError } as const;
+const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 429: ErrorSchema } as const;
 
 export const oauthRoutes: FastifyPluginAsyncTypebox<{ store: Store; guard: FaceGuardFactory; clock: Clock }> = async (app, { store, guard, clock }) => {
   app.setErrorHandler(errorHandler(renderOAuthError));
