@@ -91,7 +91,8 @@ export async function webhooksBench(factory: BackendFactory, log: Log): Promise<
     const outboxRate = await rate(sensors, 300);
 
     // 2. Throughput: the queue of the rounds above plus a backlog, drained by the worker.
-    while ((await store.countDeliveries(PLATFORM_SCOPE, endpoint.id)) < BACKLOG) await ingestRound(sensors);
+    let queued = await store.countDeliveries(PLATFORM_SCOPE, endpoint.id);
+    for (; queued < BACKLOG; queued += SENSORS) await ingestRound(sensors);
     const total = await store.countDeliveries(PLATFORM_SCOPE, endpoint.id);
     const worker = startDeliveryWorker({ store, secrets, allowed: allowedNetworks('127.0.0.0/8'), clock: systemClock, logger: pino({ level: 'silent' }), pollMs: 5 });
     const drainStart = now();
