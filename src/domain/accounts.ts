@@ -17,9 +17,15 @@ export interface NewAccount {
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
 export const MIN_PASSWORD_LENGTH = 8;
 
+/** Login e-mails are compared in lower case: every path that stores one goes through this. */
+export function normalEmail(text: string): string {
+  const email = text.trim().toLowerCase();
+  if (!EMAIL.test(email)) throw ERRORS.invalidRequest(`"${text}" is not an e-mail address.`);
+  return email;
+}
+
 export async function createAccount(store: Store, scope: Scope, input: NewAccount): Promise<User> {
-  const email = input.email.trim().toLowerCase();
-  if (!EMAIL.test(email)) throw ERRORS.invalidRequest(`"${input.email}" is not an e-mail address.`);
+  const email = normalEmail(input.email);
   if (input.password.length < MIN_PASSWORD_LENGTH) {
     throw ERRORS.invalidRequest(`A password needs at least ${MIN_PASSWORD_LENGTH} characters.`);
   }

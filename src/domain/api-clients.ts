@@ -31,6 +31,8 @@ function adminOf(principal: Principal): { customerId: number; userId: number | n
 }
 
 export async function createApiClient(store: Store, principal: Principal, input: { name: string; role?: Role }): Promise<{ client: ApiClient; secret: string }> {
+  // A two-hour token must not be able to mint lasting credentials for itself.
+  if (principal.kind !== 'user') throw ERRORS.forbidden('API clients are made by an admin user, not by another API client.');
   const { customerId, userId } = adminOf(principal);
   const secret = randomBytes(32).toString('base64url');
   const client = await store.createApiClient(scopeOf(principal), {

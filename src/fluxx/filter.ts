@@ -42,14 +42,31 @@ export function parseDateValue(text: string): { at: number; wholeDay: boolean } 
     const check = new Date(at);
     return check.getUTCMonth() === m - 1 && check.getUTCDate() === d ? { at, wholeDay: true } : null;
   }
-  if (/^\d{4}-\d{2}-\d{2}$/.test(text.trim())) {
-    const at = Date.parse(`${text.trim()}T00:00:00Z`);
-    return Number.isNaN(at) ? null : { at, wholeDay: true };
-  }
+  const iso = /^(\d{4})-(\d{2})-(\d{2})/.exec(text.trim());
+  if (!iso) return null;
+  // Date.parse rolls 2024-02-30 over to March: the calendar day must exist.
+  const [, y, m, d] = iso.map(Number) as [number, number, number, number];
+  const day = new Date(Date.UTC(y, m - 1, d));
+  if (day.getUTCFullYear() !== y || day.getUTCMonth() !== m - 1 || day.getUTCDate() !== d) return null;
+  if (/^\d{4}-\d{2}-\d{2}$/.test(text.trim())) return { at: day.getTime(), wholeDay: true };
   if (!/^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}/.test(text.trim())) return null;
   const withZone = /([Zz]|[+-]\d{2}:?\d{2})$/.test(text.trim()) ? text.trim() : `${text.trim()}Z`;
   const at = Date.parse(withZone.replace(' ', 'T'));
   return Number.isNaN(at) ? null : { at, wholeDay: false };
+}
+
+const DECIMAL = /^\s*-?\d+(\.\d+)?([eE][+-]?\d+)?\s*$/;
+const INT32 = 2_147_483_647;
+
+/**
+ * A number for a field, as both filters and writes take it: decimal text or a JSON number;
+ * integer fields need a whole number the column can hold. Null when it is not one.
+ */
+export function parseNumberValue(field: FieldDef, value: unknown): number | null {
+  const n = typeof value === 'number' ? value : typeof value === 'string' && DECIMAL.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isFinite(n)) return null;
+  if (field.type === 'integer' && (!Number.isSafeInteger(n) || (field.int32 === true && Math.abs(n) > INT32))) return null;
+  return n;
 }
 
 function scalar(field: FieldDef, value: unknown, where: string): Value {
@@ -57,8 +74,8 @@ function scalar(field: FieldDef, value: unknown, where: string): Value {
   switch (field.type) {
     case 'integer':
     case 'number': {
-      const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : Number.NaN;
-      if (!Number.isFinite(n) || (field.type === 'integer' && !Number.isInteger(n))) throw new FilterError(`${where}: "${String(value)}" is not ${field.type === 'integer' ? 'an integer' : 'a number'}`);
+      const n = parseNumberValue(field, value);
+      if (n === null) throw new FilterError(`${where}: "${String(value)}" is not ${field.type === 'integer' ? 'an integer this field can hold' : 'a number'}`);
       return n;
     }
     case 'boolean': {
@@ -87,8 +104,10 @@ function parseRange(field: FieldDef, value: unknown, where: string): FilterNode 
   }
   if (field.type !== 'integer' && field.type !== 'number') throw new FilterError(`${where}: range applies to numbers and dates, not to ${field.type} field ${field.name}`);
   const m = /^\s*(-?\d+(?:\.\d+)?)\s*-\s*(-?\d+(?:\.\d+)?)\s*$/.exec(text);
-  if (!m) throw new FilterError(`${where}: "${text}" is not a range such as 10000-20000`);
-  return { kind: 'between', field, from: Number(m[1]), to: Number(m[2]), inclusiveTo: true };
+  const from = m ? parseNumberValue(field, m[1]) : null;
+  const to = m ? parseNumberValue(field, m[2]) : null;
+  if (from === null || to === null) throw new FilterError(`${where}: "${text}" is not a range such as 10000-20000${field.type === 'integer' ? ' of whole numbers this field can hold' : ''}`);
+  return { kind: 'between', field, from, to, inclusiveTo: true };
 }
 
 const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -122,6 +141,8 @@ function parseCondition(model: ModelDef, raw: unknown, where: string, state: { c
     if (field.type !== 'string') throw new FilterError(`${where}: ${op} applies to text fields, not to ${field.type} field ${field.name}`);
     if (typeof value !== 'string' && typeof value !== 'number') throw new FilterError(`${where}: ${op} needs a text value`);
     const text = String(value);
+    // A pattern ending in an unpaired escape character is invalid SQL on PostgreSQL.
+    if ((op === 'like' || op === 'not-like') && /(^|[^\\])(\\\\)*\\$/.test(text)) throw new FilterError(`${where}: a like pattern cannot end with a single backslash`);
     const pattern = op === 'like' || op === 'not-like' ? text : op === 'contains' ? `%${escapeLike(text)}%` : `${escapeLike(text)}%`;
     return { kind: 'text', field, pattern, negate: op.startsWith('not-') };
   }

@@ -23,6 +23,12 @@ export interface FieldDef {
   required?: boolean;
   /** The parent this field points at (for `relation` and cross-model `filter`). */
   references?: ModelType;
+  /** What a create without it, or clearing it, stores (the column is NOT NULL). */
+  default?: string;
+  /** Settable on create only (moving the record would break its children's consistency). */
+  createOnly?: boolean;
+  /** A 4-byte integer column. */
+  int32?: boolean;
 }
 
 export interface ModelDef {
@@ -66,7 +72,7 @@ export const MODELS: Record<ModelType, ModelDef> = {
       text('address', 'Street address', { writable: true }),
       field('latitude', 'number', 'Latitude, degrees', { writable: true }),
       field('longitude', 'number', 'Longitude, degrees', { writable: true }),
-      text('time_zone', 'IANA time zone, e.g. America/Chicago', { writable: true }),
+      text('time_zone', 'IANA time zone, e.g. America/Chicago (UTC when not given)', { writable: true, default: 'UTC' }),
       createdAt,
     ],
   },
@@ -98,7 +104,7 @@ export const MODELS: Record<ModelType, ModelDef> = {
     description: 'A group of related inputs and outputs of one controller; only channels in a process have their data stored.',
     tenant: { column: 'customer_id' },
     writes: 'user',
-    fields: [id, customerId, field('controller_id', 'integer', 'The controller', { writable: true, required: true, references: 'controller' }), text('name', 'Name', { writable: true, required: true }), createdAt],
+    fields: [id, customerId, field('controller_id', 'integer', 'The controller (set on create)', { writable: true, required: true, createOnly: true, references: 'controller' }), text('name', 'Name', { writable: true, required: true }), createdAt],
   },
   channel: {
     type: 'channel',
@@ -109,7 +115,7 @@ export const MODELS: Record<ModelType, ModelDef> = {
     fields: [
       id,
       customerId,
-      field('controller_id', 'integer', 'The controller', { writable: true, required: true, references: 'controller' }),
+      field('controller_id', 'integer', 'The controller (set on create)', { writable: true, required: true, createOnly: true, references: 'controller' }),
       field('process_id', 'integer', 'The process it is assigned to', { writable: true, references: 'process' }),
       text('number', 'The controller\'s name for it: S11, R1, …', { writable: true, required: true }),
       text('name', 'Name', { writable: true, required: true }),
@@ -141,7 +147,7 @@ export const MODELS: Record<ModelType, ModelDef> = {
       field('controller_id', 'integer', 'The controller', { references: 'controller' }),
       field('channel_id', 'integer', 'The channel, if any', { references: 'channel' }),
       text('type', 'fluent-alarm for alarms the server raises; otherwise the controller\'s type'),
-      field('code', 'integer', 'Alarm code'),
+      field('code', 'integer', 'Alarm code', { int32: true }),
       text('severity', 'info, warning or critical'),
       text('message', 'Alarm text'),
       field('raised_at', 'datetime', 'When it was raised'),
@@ -160,7 +166,7 @@ export const MODELS: Record<ModelType, ModelDef> = {
       customerId,
       text('email', 'Login e-mail address', { writable: true, required: true }),
       text('name', 'Name', { writable: true, required: true }),
-      text('role', 'admin or user', { writable: true }),
+      text('role', 'admin or user (user when not given)', { writable: true, default: 'user' }),
       field('api_token_created_at', 'datetime', 'When the current API token was generated'),
       field('api_terms_accepted_at', 'datetime', 'When the API terms were accepted'),
       createdAt,

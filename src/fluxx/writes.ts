@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { createAccount } from '../domain/accounts.js';
+import { createAccount, normalEmail } from '../domain/accounts.js';
 import type { Principal } from '../domain/auth.js';
 import { scopeOf } from '../domain/auth.js';
 import { ERRORS } from '../errors.js';
 import type { Store } from '../store/store.js';
-import { parseDateValue } from './filter.js';
+import { parseDateValue, parseNumberValue } from './filter.js';
 import { MODELS, type FieldDef, type ModelDef } from './models.js';
 
 /**
@@ -35,17 +35,28 @@ export function dataOf(raw: unknown): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-function coerce(model: ModelDef, field: FieldDef, value: unknown): unknown {
-  const bad = (what: string) => ERRORS.invalidRequest(`data.${field.name}: "${String(value)}" is not ${what}`);
+function isTimeZone(text: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: text });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function coerce(model: ModelDef, field: FieldDef, raw: unknown): unknown {
+  const value = typeof raw === 'string' ? raw.trim() : raw;
+  const bad = (what: string) => ERRORS.invalidRequest(`data.${field.name}: "${String(raw)}" is not ${what}`);
   if (value === '' || value === null) {
+    if (field.default !== undefined) return field.default;
     if (field.required) throw ERRORS.invalidRequest(`data.${field.name} is required and cannot be cleared`);
     return null;
   }
   switch (field.type) {
     case 'integer':
     case 'number': {
-      const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : Number.NaN;
-      if (!Number.isFinite(n) || (field.type === 'integer' && !Number.isSafeInteger(n))) throw bad(field.type === 'integer' ? 'an integer' : 'a number');
+      const n = parseNumberValue(field, value);
+      if (n === null) throw bad(field.type === 'integer' ? 'an integer' : 'a number');
       return n;
     }
     case 'boolean':
@@ -59,10 +70,12 @@ function coerce(model: ModelDef, field: FieldDef, value: unknown): unknown {
     }
     case 'string': {
       if (typeof value !== 'string' && typeof value !== 'number') throw bad('text');
-      const text = String(value).trim();
+      const text = String(value);
       if (text.length > 2000 || text.includes('\u0000')) throw bad('acceptable text (at most 2000 characters, no NUL)');
       if (field.name === 'role' && !ROLES.includes(text)) throw bad(`a role (${ROLES.join(', ')})`);
       if (model.type === 'channel' && field.name === 'kind' && !KINDS.includes(text)) throw bad(`a kind (${KINDS.join(', ')})`);
+      if (field.name === 'time_zone' && !isTimeZone(text)) throw bad('an IANA time zone such as America/Chicago');
+      if (model.type === 'user' && field.name === 'email') return normalEmail(text);
       return text;
     }
   }
@@ -74,6 +87,7 @@ async function values(store: Store, principal: Principal, model: ModelDef, data:
     const field = model.fields.find((f) => f.name === name);
     if (!field) throw ERRORS.invalidRequest(`data: ${model.type} has no field "${name}"`);
     if (!field.writable) throw ERRORS.invalidRequest(`data.${name} cannot be set`);
+    if (field.createOnly && !creating) throw ERRORS.invalidRequest(`data.${name} is set when the ${model.type} is created and cannot be changed`);
     out[field.column] = coerce(model, field, value);
   }
   if (creating) {
@@ -131,6 +145,8 @@ export async function createRecord(store: Store, principal: Principal, model: Mo
 
 export async function updateRecord(store: Store, principal: Principal, model: ModelDef, id: number, data: Record<string, unknown>): Promise<number> {
   mayWrite(model, principal);
+  // Operators see every customer: a reference check in their scope could link two customers.
+  customerOf(principal);
   const row = await values(store, principal, model, data, false);
   if (model.type === 'channel') await checkChannelProcess(store, principal, id, row);
   const updated = await store.writeRecord(scopeOf(principal), model, { kind: 'update', id, values: row });
@@ -138,8 +154,14 @@ export async function updateRecord(store: Store, principal: Principal, model: Mo
   return updated;
 }
 
+/**
+ * Deleting cascades (a facility takes its controllers and their data with it), so it is for
+ * admins, whatever the model; users create and change.
+ */
 export async function deleteRecord(store: Store, principal: Principal, model: ModelDef, id: number): Promise<void> {
   mayWrite(model, principal);
+  customerOf(principal);
+  if (principal.role !== 'admin') throw ERRORS.forbidden(`Only admins delete ${model.type} records (a delete takes everything under the record with it).`);
   if (model.type === 'user' && principal.kind === 'user' && id === principal.userId) throw ERRORS.invalidRequest('You cannot delete your own user.');
   const deleted = await store.writeRecord(scopeOf(principal), model, { kind: 'delete', id });
   if (deleted === null) throw ERRORS.notFound(`${model.type} ${id}`);

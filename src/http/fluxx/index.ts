@@ -19,8 +19,8 @@ import { createRecord, dataOf, deleteRecord, updateRecord } from '../../fluxx/wr
 /**
  * The Fluxx face (seed 001) at /api/rest/v2: generic REST over every model of
  * src/fluxx/models.ts, in the wire format public Fluxx clients read
- * (../shared/references/fluxx-observed.md). Reads so far; writes, OAuth clients and the
- * documentation page are being built (docs/status.md).
+ * (../shared/references/fluxx-observed.md): index, get, create, update, delete and the
+ * documentation page; tokens are src/http/fluxx/oauth.ts.
  */
 
 /** Fluxx's envelope: `{"error": {"code": <int>, "message"}}`, the code being the HTTP status. */

@@ -91,6 +91,8 @@ for (const factory of storeFactories()) {
       const flowcommand = await app.inject({ url: '/api/v1/flow_sensors/', headers: { authorization: `Token ${access_token}` } });
       expect(flowcommand.statusCode).toBe(200);
       expect((await app.inject({ url: `/api/rest/v2/controller/${b.controller.id}`, headers: bearer })).statusCode).toBe(404);
+      // A token cannot mint lasting credentials for itself.
+      expect((await app.inject({ method: 'POST', url: '/oauth/applications', headers: bearer, payload: { name: 'mine' } })).statusCode).toBe(403);
       // An API client has the role it was made with: `user` cannot write controllers.
       expect((await app.inject({ method: 'DELETE', url: `/api/rest/v2/controller/${a.controller.id}`, headers: bearer })).statusCode).toBe(403);
 

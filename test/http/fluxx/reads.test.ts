@@ -80,6 +80,11 @@ for (const factory of storeFactories()) {
         [`${PREFIX}/controller?filter=${encodeURIComponent('{"group_type":"and","conditions":[["name","drop table","x"]]}')}`, 400, /unknown operator "drop table"/],
         [`${PREFIX}/controller?sort=${encodeURIComponent('["name; drop table users","asc"]')}`, 400, /no field "name; drop table users"/],
         [`${PREFIX}/controller?relation=${encodeURIComponent('{"name":["id"]}')}`, 400, /refers to no other model/],
+        // Values the columns cannot hold are refused before PostgreSQL would fail on them.
+        [`${PREFIX}/controller?filter=${encodeURIComponent('{"conditions":[["id","eq",1e20]]}')}`, 400, /not an integer this field can hold/],
+        [`${PREFIX}/alarm?filter=${encodeURIComponent('{"conditions":[["code","eq",3000000000]]}')}`, 400, /not an integer this field can hold/],
+        [`${PREFIX}/controller?filter=${encodeURIComponent('{"conditions":[["id","range","1.5-2.5"]]}')}`, 400, /of whole numbers/],
+        [`${PREFIX}/controller?filter=${encodeURIComponent('{"conditions":[["name","like","abc\\\\"]]}')}`, 400, /single backslash/],
       ];
       for (const [url, status, message] of cases) {
         const res = await app.inject({ url, headers: bearer(a) });

@@ -93,6 +93,35 @@ for (const factory of storeFactories()) {
       expect((await write(a.admin.token, 'DELETE', `/user/${a.admin.id}`)).statusCode).toBe(400);
     });
 
+    it('keeps the columns consistent: defaults for NOT NULL fields, strict values, normal e-mails, fixed parents, admin-only deletes', async () => {
+      const made = await write(a.admin.token, 'POST', '/facility', { data: { name: 'Zoned', time_zone: '' }, cols: ['time_zone'] });
+      expect(made.json()).toMatchObject({ facility: { time_zone: 'UTC' } });
+      const id = (made.json() as { facility: { id: number } }).facility.id;
+      expect((await write(a.admin.token, 'PUT', `/facility/${id}`, { data: { time_zone: 'America/Chicago' }, cols: ['time_zone'] })).json()).toMatchObject({ facility: { time_zone: 'America/Chicago' } });
+      expect((await write(a.admin.token, 'PUT', `/facility/${id}`, { data: { time_zone: '' }, cols: ['time_zone'] })).json()).toMatchObject({ facility: { time_zone: 'UTC' } });
+      const bad: [string, string, Record<string, unknown>, RegExp][] = [
+        ['PUT', `/facility/${id}`, { data: { time_zone: 'Mars/Olympus' } }, /IANA time zone/],
+        ['PUT', `/facility/${id}`, { data: { name: '   ' } }, /name is required/],
+        ['PUT', `/facility/${id}`, { data: { latitude: '0x10' } }, /is not a number/],
+        ['PUT', `/controller/${a.controller.id}`, { data: { activated_at: '2024-02-30T00:00' } }, /is not a date/],
+        ['PUT', `/channel/${a.channels.s11.id}`, { data: { controller_id: a.controller.id } }, /cannot be changed/],
+        ['PUT', `/process/${a.process.id}`, { data: { controller_id: a.controller.id } }, /cannot be changed/],
+        ['PUT', `/user/${a.user.id}`, { data: { email: 'nope' } }, /not an e-mail address/],
+      ];
+      for (const [method, url, params, message] of bad) {
+        const res = await write(a.admin.token, method as 'PUT', url, params);
+        expect(res.statusCode, `${url} ${JSON.stringify(params)}: ${res.body}`).toBe(400);
+        expect(res.json()).toMatchObject({ error: { code: 400, message: expect.stringMatching(message) } });
+      }
+      const user = await write(a.admin.token, 'PUT', `/user/${a.user.id}`, { data: { email: '  Renamed@Acme.Example ', role: '' }, cols: ['email', 'role'] });
+      expect(user.json()).toEqual({ user: { id: a.user.id, email: 'renamed@acme.example', role: 'user' } });
+      const login = await app.inject({ url: `${PREFIX}/facility`, headers: { authorization: `Basic ${Buffer.from(`Renamed@Acme.example:${a.user.token}`).toString('base64')}` } });
+      expect(login.statusCode).toBe(200);
+      // Deletes cascade, so they are for admins; users create and change.
+      expect((await write(a.user.token, 'DELETE', `/facility/${id}`)).statusCode).toBe(403);
+      expect((await write(a.admin.token, 'DELETE', `/facility/${id}`)).statusCode).toBe(200);
+    });
+
     it("never touches another customer's records: update and delete answer like a missing id, nothing changes", async () => {
       for (const [type, id] of [
         ['facility', b.facility.id],
