@@ -1,3 +1,4 @@
+import { DEFAULT_RATE_LIMITS, type FacePolicies, type RatePolicy } from '../ratelimit/policy.js';
 import { DEFAULT_PER_PAGE, MAX_PER_PAGE } from './params.js';
 import { GROUP_TYPES, OPERATORS } from './filter.js';
 import { MODEL_TYPES, MODELS, type ModelDef, type ModelType } from './models.js';
@@ -26,7 +27,13 @@ export interface ApiDoc {
   classes: ModelType[];
 }
 
-export function apiDoc(base: string): ApiDoc {
+const perMinute = (p: RatePolicy) => `${p.max} per ${p.windowMs === 60_000 ? 'minute' : `${p.windowMs / 1000} s`}`;
+
+/** The page of the API as this server runs it (its configured rate limits included). */
+export function apiDoc(base: string, limits: FacePolicies = DEFAULT_RATE_LIMITS.fluxx): ApiDoc {
+  const list = perMinute(limits.list ?? limits.default);
+  const get = perMinute(limits.get ?? limits.default);
+  const write = perMinute(limits.write ?? limits.default);
   return {
     base,
     token: {
@@ -36,12 +43,12 @@ export function apiDoc(base: string): ApiDoc {
       answer: '{"access_token": "…", "token_type": "bearer", "expires_in": 7200}; then send Authorization: Bearer <access_token>. Users may also send their own API token as a Bearer token.',
     },
     methods: [
-      { method: 'GET', path: `${base}/<model_type>`, action: 'index', rate_limit: '1500 per minute' },
-      { method: 'POST', path: `${base}/<model_type>/list`, action: 'index', rate_limit: '1500 per minute' },
-      { method: 'GET', path: `${base}/<model_type>/<id>`, action: 'get', rate_limit: '180 per minute' },
-      { method: 'POST', path: `${base}/<model_type>`, action: 'create', rate_limit: '60 per minute' },
-      { method: 'PUT', path: `${base}/<model_type>/<id>`, action: 'update', rate_limit: '60 per minute' },
-      { method: 'DELETE', path: `${base}/<model_type>/<id>`, action: 'delete', rate_limit: '60 per minute' },
+      { method: 'GET', path: `${base}/<model_type>`, action: 'index', rate_limit: list },
+      { method: 'POST', path: `${base}/<model_type>/list`, action: 'index', rate_limit: list },
+      { method: 'GET', path: `${base}/<model_type>/<id>`, action: 'get', rate_limit: get },
+      { method: 'POST', path: `${base}/<model_type>`, action: 'create', rate_limit: write },
+      { method: 'PUT', path: `${base}/<model_type>/<id>`, action: 'update', rate_limit: write },
+      { method: 'DELETE', path: `${base}/<model_type>/<id>`, action: 'delete', rate_limit: write },
     ],
     parameters: [
       { name: 'cols', description: 'JSON array of field names to return; id always comes back.' },

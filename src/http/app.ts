@@ -9,6 +9,7 @@ import { ERRORS } from '../errors.js';
 import { createLogger } from '../logger.js';
 import type { Store } from '../store/store.js';
 import type { RateCounter } from '../ratelimit/counter.js';
+import { parseRateLimits } from '../ratelimit/policy.js';
 import { setUpRateLimiting } from '../ratelimit/setup.js';
 import { errorHandler, renderNativeError, toAppError, type ErrorRenderer } from './plugins/error-handler.js';
 import { accountRoutes } from './routes/account.js';
@@ -127,7 +128,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   };
   await app.register(flowCommandFace, { store, guard, webhooks, prefix: '/api/v1' });
   await app.register(fluentFace, { store, guard, clock, webhooks });
-  await app.register(fluxxFace, { store, guard, clock, prefix: FLUXX_BASE });
+  await app.register(fluxxFace, { store, guard, clock, limits: parseRateLimits(deps.config.rateLimits).fluxx, prefix: FLUXX_BASE });
   await app.register(oauthRoutes, { store, guard, clock });
 
   return app;

@@ -8,6 +8,7 @@ import { formatIsoSeconds } from '../../domain/time.js';
 import { ERRORS } from '../../errors.js';
 import { isModelType, MODEL_TYPES, MODELS, type FieldDef, type ModelDef } from '../../fluxx/models.js';
 import { colsOf, mergeParams, parseIndexParams, type IndexParams } from '../../fluxx/params.js';
+import type { FacePolicies } from '../../ratelimit/policy.js';
 import type { FaceGuardFactory } from '../../ratelimit/setup.js';
 import type { RecordRow } from '../../store/record-query.js';
 import type { Store } from '../../store/store.js';
@@ -57,7 +58,7 @@ function wire(fields: FieldDef[], row: RecordRow): Record<string, unknown> {
   return out;
 }
 
-export const fluxxFace: FastifyPluginAsyncTypebox<{ store: Store; guard: FaceGuardFactory; clock: Clock }> = async (app, { store, guard, clock }) => {
+export const fluxxFace: FastifyPluginAsyncTypebox<{ store: Store; guard: FaceGuardFactory; clock: Clock; limits: FacePolicies }> = async (app, { store, guard, clock, limits }) => {
   app.setErrorHandler(errorHandler(renderFluxxError));
   app.setNotFoundHandler((request, reply) => reply.status(404).send(renderFluxxError(ERRORS.notFound(`Route ${request.method} ${request.url.split('?')[0]}`), request)));
   await registerBodyParsers(app);
@@ -168,7 +169,7 @@ export const fluxxFace: FastifyPluginAsyncTypebox<{ store: Store; guard: FaceGua
     { config: { rateClass: 'get' }, schema: { tags: ['fluxx'], operationId: 'fluxx.doc', summary: 'The API documentation (admins)', querystring: DocQuery, response: { 200: Type.Unknown({ description: 'An HTML page; JSON with ?format=json' }), 403: ErrorSchema, ...errors } } },
     async (request, reply) => {
       adminOnly(request);
-      const doc = apiDoc(BASE);
+      const doc = apiDoc(BASE, limits);
       return wantsJson(request) ? reply.type('application/json').send(doc) : reply.type('text/html; charset=utf-8').send(apiDocHtml(doc));
     },
   );

@@ -175,6 +175,16 @@ for (const factory of storeFactories()) {
       }
     });
 
+    it('states the rate limits this server runs with', async () => {
+      const tuned = await buildTestApp(store, manualClock(NOW), { RATE_LIMITS: 'fluxx.write=30/1m,fluxx.get=90/30s' });
+      try {
+        const doc = (await tuned.inject({ url: `${PREFIX}/doc?format=json`, headers: { authorization: `Bearer ${t.admin.token}` } })).json() as { methods: { action: string; rate_limit: string }[] };
+        expect(Object.fromEntries(doc.methods.map((m) => [m.action, m.rate_limit]))).toEqual({ index: '1500 per minute', get: '90 per 30 s', create: '30 per minute', update: '30 per minute', delete: '30 per minute' });
+      } finally {
+        await tuned.close();
+      }
+    });
+
     it('lists parameters, methods, the token call and every class, generated from the model definitions', async () => {
       const admin = { authorization: `Bearer ${t.admin.token}` };
       const html = await app.inject({ url: `${PREFIX}/doc`, headers: admin });
