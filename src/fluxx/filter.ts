@@ -112,6 +112,14 @@ function parseRange(field: FieldDef, value: unknown, where: string): FilterNode 
 
 const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
+/** `%text%` with the caller's `%`, `_` and `\` taken literally. */
+export const containsPattern = (text: string) => `%${escapeLike(text)}%`;
+
+/** Case-insensitive LIKE, the one way text is matched (filters and `query` search). */
+export function likeCondition(column: Expression<unknown>, pattern: string): Expression<SqlBool> {
+  return sql<SqlBool>`lower(${column}) like lower(${pattern}) escape '\\'`;
+}
+
 function parseCondition(model: ModelDef, raw: unknown, where: string, state: { conditions: number }, depth: number): FilterNode {
   if (!Array.isArray(raw)) return parseGroup(model, raw, where, state, depth + 1);
   if (raw.length < 2 || raw.length > 3) throw new FilterError(`${where}: a condition is [field, operator, value]`);
@@ -143,7 +151,7 @@ function parseCondition(model: ModelDef, raw: unknown, where: string, state: { c
     const text = String(value);
     // A pattern ending in an unpaired escape character is invalid SQL on PostgreSQL.
     if ((op === 'like' || op === 'not-like') && /(^|[^\\])(\\\\)*\\$/.test(text)) throw new FilterError(`${where}: a like pattern cannot end with a single backslash`);
-    const pattern = op === 'like' || op === 'not-like' ? text : op === 'contains' ? `%${escapeLike(text)}%` : `${escapeLike(text)}%`;
+    const pattern = op === 'like' || op === 'not-like' ? text : op === 'contains' ? containsPattern(text) : `${escapeLike(text)}%`;
     return { kind: 'text', field, pattern, negate: op.startsWith('not-') };
   }
   if (op === 'range') return parseRange(field, value, where);
@@ -225,7 +233,7 @@ export function compileFilter(
     case 'null':
       return eb(column(node.field), node.negate ? 'is not' : 'is', null);
     case 'text': {
-      const like = sql<SqlBool>`lower(${column(node.field)}) like lower(${node.pattern}) escape '\\'`;
+      const like = likeCondition(column(node.field), node.pattern);
       return node.negate ? eb.or([eb.not(like), eb(column(node.field), 'is', null)]) : like;
     }
     case 'relation': {

@@ -91,7 +91,7 @@ function relationOf(model: ModelDef, raw: Raw): IndexParams['relation'] {
 }
 
 export function parseIndexParams(model: ModelDef, raw: Raw): IndexParams {
-  const cols = raw.cols === undefined || raw.cols === '' ? model.fields : fieldsOf(model, json(raw, 'cols'), 'cols');
+  const cols = colsOf(model, raw);
   let filter: FilterNode | undefined;
   if (raw.filter !== undefined && raw.filter !== '') {
     try {

@@ -5,7 +5,7 @@ import { scopeOf } from '../domain/auth.js';
 import { ERRORS } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { parseDateValue, parseNumberValue } from './filter.js';
-import { MODELS, type FieldDef, type ModelDef } from './models.js';
+import { fieldOf, MODELS, type FieldDef, type ModelDef } from './models.js';
 
 /**
  * Fluxx create/update/delete: `data` checked against the model definitions (writable fields,
@@ -84,7 +84,7 @@ function coerce(model: ModelDef, field: FieldDef, raw: unknown): unknown {
 async function values(store: Store, principal: Principal, model: ModelDef, data: Record<string, unknown>, creating: boolean): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(data)) {
-    const field = model.fields.find((f) => f.name === name);
+    const field = fieldOf(model, name);
     if (!field) throw ERRORS.invalidRequest(`data: ${model.type} has no field "${name}"`);
     if (!field.writable) throw ERRORS.invalidRequest(`data.${name} cannot be set`);
     if (field.createOnly && !creating) throw ERRORS.invalidRequest(`data.${name} is set when the ${model.type} is created and cannot be changed`);
@@ -111,10 +111,10 @@ async function checkChannelProcess(store: Store, principal: Principal, channelId
   if (processId === undefined || processId === null) return;
   let controllerId = row.controller_id as number | undefined;
   if (controllerId === undefined && channelId !== null) {
-    const { rows } = await store.queryRecords(scopeOf(principal), { model: MODELS.channel, fields: [MODELS.channel.fields.find((f) => f.name === 'controller_id')!], sort: [], limit: 1, offset: 0, id: channelId }, 0);
+    const { rows } = await store.queryRecords(scopeOf(principal), { model: MODELS.channel, fields: [fieldOf(MODELS.channel, 'controller_id')!], sort: [], limit: 1, offset: 0, id: channelId }, 0);
     controllerId = rows[0]?.controller_id as number | undefined;
   }
-  const { rows } = await store.queryRecords(scopeOf(principal), { model: MODELS.process, fields: [MODELS.process.fields.find((f) => f.name === 'controller_id')!], sort: [], limit: 1, offset: 0, id: processId as number }, 0);
+  const { rows } = await store.queryRecords(scopeOf(principal), { model: MODELS.process, fields: [fieldOf(MODELS.process, 'controller_id')!], sort: [], limit: 1, offset: 0, id: processId as number }, 0);
   if (controllerId !== undefined && rows[0]?.controller_id !== controllerId) throw ERRORS.invalidRequest(`data.process_id: process ${String(processId)} belongs to another controller`);
 }
 

@@ -1,6 +1,6 @@
 import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool } from 'kysely';
 import type { Scope } from '../domain/scope.js';
-import { compileFilter, type FilterNode } from '../fluxx/filter.js';
+import { compileFilter, containsPattern, likeCondition, type FilterNode } from '../fluxx/filter.js';
 import type { FieldDef, ModelDef } from '../fluxx/models.js';
 import type { Database } from './schema.js';
 
@@ -58,9 +58,9 @@ export async function queryRecords(db: Kysely<Database>, scope: Scope, query: Re
     if (query.ids !== undefined) parts.push(query.ids.length === 0 ? sql<SqlBool>`1 = 0` : eb(sql.ref(`${alias}.id`), 'in', query.ids));
     if (query.filter) parts.push(compileFilter(eb, query.filter, alias, { now, tenant }));
     if (query.search) {
-      const pattern = `%${query.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      const pattern = containsPattern(query.search);
       const searchable = model.fields.filter((f) => f.searchable);
-      parts.push(searchable.length === 0 ? sql<SqlBool>`1 = 0` : eb.or(searchable.map((f) => sql<SqlBool>`lower(${sql.ref(`${alias}.${f.column}`)}) like lower(${pattern}) escape '\\'`)));
+      parts.push(searchable.length === 0 ? sql<SqlBool>`1 = 0` : eb.or(searchable.map((f) => likeCondition(sql.ref(`${alias}.${f.column}`), pattern))));
     }
     return eb.and(parts);
   };

@@ -33,6 +33,9 @@ export async function registerBodyParsers(app: FastifyInstance): Promise<void> {
   await app.register(multipart, { attachFieldsToBody: 'keyValues', limits: { fileSize: 0, files: 0, fields: 100, fieldSize: 256 * 1024 } });
 }
 
+/** The face's wording of a 429 (also on /oauth). */
+export const fluxxThrottled = (seconds: number) => `Rate limit exceeded: try again in ${seconds} seconds.`;
+
 /** Where the face is mounted (src/http/app.ts). */
 export const BASE = '/api/rest/v2';
 
@@ -62,7 +65,7 @@ export const fluxxFace: FastifyPluginAsyncTypebox<{ store: Store; guard: FaceGua
   app.setErrorHandler(errorHandler(renderFluxxError));
   app.setNotFoundHandler((request, reply) => reply.status(404).send(renderFluxxError(ERRORS.notFound(`Route ${request.method} ${request.url.split('?')[0]}`), request)));
   await registerBodyParsers(app);
-  app.addHook('onRequest', guard('fluxx', (seconds) => `Rate limit exceeded: try again in ${seconds} seconds.`));
+  app.addHook('onRequest', guard('fluxx', fluxxThrottled));
 
   /** Each relation's parent records, in place of the id, as an array of objects. */
   async function expand(request: FastifyRequest, params: IndexParams, records: Record<string, unknown>[], rows: RecordRow[]): Promise<void> {

@@ -8,7 +8,7 @@ import type { Store } from '../../store/store.js';
 import { principalOf } from '../plugins/auth.js';
 import { errorHandler, type ErrorRenderer } from '../plugins/error-handler.js';
 import { mergeParams } from '../../fluxx/params.js';
-import { ErrorSchema, registerBodyParsers, renderFluxxError } from './index.js';
+import { ErrorSchema, fluxxThrottled, registerBodyParsers, renderFluxxError } from './index.js';
 
 /**
  * `/oauth/token` (client credentials, in any of the four encodings Fluxx clients use) and
@@ -25,7 +25,7 @@ const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: Erro
 export const oauthRoutes: FastifyPluginAsyncTypebox<{ store: Store; guard: FaceGuardFactory; clock: Clock }> = async (app, { store, guard, clock }) => {
   app.setErrorHandler(errorHandler(renderOAuthError));
   await registerBodyParsers(app);
-  app.addHook('onRequest', guard('fluxx', (seconds) => `Rate limit exceeded: try again in ${seconds} seconds.`));
+  app.addHook('onRequest', guard('fluxx', fluxxThrottled));
 
   app.post(
     '/oauth/token',
