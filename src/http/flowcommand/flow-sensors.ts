@@ -28,6 +28,7 @@ import {
   SensorParamsSchema,
   VolumeParamsSchema,
   lastOf,
+  isoSeconds as iso,
 } from './schemas.js';
 
 const VOLUME_SEMANTICS =
@@ -42,7 +43,6 @@ const VOLUME_SEMANTICS =
  */
 const barrels = (volume: number) => Number(volume.toPrecision(12));
 
-const iso = (ms: number | null) => (ms === null ? null : formatIsoSeconds(ms));
 
 async function sensorById(store: Store, scope: Scope, id: string): Promise<FlowSensor> {
   const numeric = Number(id);

@@ -7,14 +7,13 @@ import { ERRORS } from '../../errors.js';
 import { principalOf } from '../plugins/auth.js';
 import { Nullable } from '../schemas/common.js';
 import { envelope, PAGE_SIZE, resolvePage } from './pagination.js';
-import { DateTime, detailErrors, lastOf, page, PageQuerySchema, SensorParamsSchema } from './schemas.js';
+import { DateTime, detailErrors, isoSeconds as iso, lastOf, page, PageQuerySchema, SensorParamsSchema } from './schemas.js';
 
 /**
  * `/api/v1/webhooks/…`: FlowCommand's webhook endpoints (seed 002: a POST per ping received,
  * with the endpoint's secret in `FC-Signature`), managed in the face's Django REST style.
  */
 
-const iso = (ms: number | null) => (ms === null ? null : formatIsoSeconds(ms));
 
 const WebhookSchema = Type.Object({
   id: Type.Integer(),
