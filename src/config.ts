@@ -36,6 +36,14 @@ const ConfigSchema = Type.Object({
    * X-Forwarded-For and escape the per-IP limits.
    */
   trustProxy: Type.Optional(Type.String({ pattern: '^(true|false|(?=.*[.:])[0-9A-Fa-f.:/, ]+)$' })),
+  /** The address people reach the server at (for links in e-mails), e.g. https://flowline.example.com; default http://HOST:PORT. */
+  publicUrl: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$' })),
+  /** SMTP server for invitation and password-reset mail, e.g. smtp://user:pass@mail.example.com:587; mail is off when unset. */
+  smtpUrl: Type.Optional(Type.String({ pattern: '^smtps?://' })),
+  /** The From address of Flowline's mail. */
+  mailFrom: Type.String({ minLength: 3, default: 'Flowline <flowline@localhost>' }),
+  /** `json` for JSON lines, `pretty` for a terminal; unset: pretty when stdout is a TTY. */
+  logFormat: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('pretty')])),
   logLevel: Type.Union(
     LOG_LEVELS.map((l) => Type.Literal(l)),
     { default: 'info' },
@@ -59,6 +67,10 @@ const SOURCES: Record<keyof Config, { env: string; flag: string; accepted: strin
   webhookAllowedNetworks: { env: 'WEBHOOK_ALLOWED_NETWORKS', flag: '--webhook-allowed-networks', accepted: 'a comma-separated list of networks such as 127.0.0.0/8,::1' },
   rateLimits: { env: 'RATE_LIMITS', flag: '--rate-limits', accepted: 'a comma-separated list of <face>.<class>=<max>/<window>, e.g. fluent.default=100/1m' },
   trustProxy: { env: 'TRUST_PROXY', flag: '--trust-proxy', accepted: 'true, false, or a comma-separated list of the proxies\' addresses/CIDRs (not a hop count)' },
+  publicUrl: { env: 'PUBLIC_URL', flag: '--public-url', accepted: 'an http:// or https:// URL, e.g. https://flowline.example.com' },
+  smtpUrl: { env: 'SMTP_URL', flag: '--smtp-url', accepted: 'an smtp:// or smtps:// URL' },
+  mailFrom: { env: 'MAIL_FROM', flag: '--mail-from', accepted: 'an e-mail address, e.g. Flowline <flowline@example.com>' },
+  logFormat: { env: 'LOG_FORMAT', flag: '--log-format', accepted: 'json or pretty' },
   logLevel: { env: 'LOG_LEVEL', flag: '--log-level', accepted: LOG_LEVELS.join(', ') },
 };
 
