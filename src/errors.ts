@@ -38,6 +38,7 @@ export const ERRORS = {
   invalidToken: () => new AppError(401, 'invalid_token', 'Invalid token.'),
   invalidCredentials: () => new AppError(401, 'invalid_credentials', 'Invalid username/password.'),
   malformedAuthorization: (message: string) => new AppError(401, 'malformed_authorization', message),
+  inactiveUser: () => new AppError(401, 'invalid_credentials', 'User inactive or deleted.'),
   invalidIngestKey: () => new AppError(401, 'invalid_token', 'Unknown or revoked ingest key.'),
   passwordRequired: () =>
     new AppError(403, 'password_required', 'This action needs your password (HTTP Basic with e-mail and password), not an API token.'),

@@ -1,13 +1,19 @@
+import { randomBytes } from 'node:crypto';
 import { ERRORS } from '../errors.js';
+import type { Mailer } from '../mail/mailer.js';
 import type { Store } from '../store/store.js';
-import type { Principal } from './auth.js';
+import { requireAdmin, targetCustomer, type Actor } from './actor.js';
+import { scopeOf, type Principal } from './auth.js';
 import type { Clock } from './time.js';
-import { digestSecret, hashPassword, newApiToken } from './secrets.js';
+import { formatIsoSeconds } from './time.js';
+import { digestSecret, hashPassword, newApiToken, verifyPassword } from './secrets.js';
 import type { Scope } from './scope.js';
-import type { Role, User } from './types.js';
+import type { PasswordLinkPurpose, Role, User } from './types.js';
 
 export interface NewAccount {
   customerId: number | null;
+  /** An explicit flag: a user without a customer is not thereby an operator. */
+  operator?: boolean;
   email: string;
   name: string;
   role: Role;
@@ -16,21 +22,34 @@ export interface NewAccount {
 
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
 export const MIN_PASSWORD_LENGTH = 8;
+/** scrypt's cost grows with the input: a cap keeps one request from holding the server. */
+export const MAX_PASSWORD_LENGTH = 1024;
+/** How long a set-password link works. */
+export const LINK_LIFETIME_MS: Record<PasswordLinkPurpose, number> = {
+  invite: 7 * 24 * 60 * 60 * 1000,
+  reset: 2 * 60 * 60 * 1000,
+};
+/** Set-password link tokens start so (API tokens are UUIDs, ingest keys `flik_`). */
+export const PASSWORD_LINK_PREFIX = 'flpw_';
 
 /** Login e-mails are compared in lower case: every path that stores one goes through this. */
 export function normalEmail(text: string): string {
   const email = text.trim().toLowerCase();
-  if (!EMAIL.test(email)) throw ERRORS.invalidRequest(`"${text}" is not an e-mail address.`);
+  if (!EMAIL.test(email) || email.length > 254) throw ERRORS.invalidRequest(`"${text}" is not an e-mail address.`);
   return email;
+}
+
+function checkPassword(password: string): void {
+  if (password.length < MIN_PASSWORD_LENGTH) throw ERRORS.invalidRequest(`A password needs at least ${MIN_PASSWORD_LENGTH} characters.`);
+  if (password.length > MAX_PASSWORD_LENGTH) throw ERRORS.invalidRequest(`A password has at most ${MAX_PASSWORD_LENGTH} characters.`);
 }
 
 export async function createAccount(store: Store, scope: Scope, input: NewAccount): Promise<User> {
   const email = normalEmail(input.email);
-  if (input.password.length < MIN_PASSWORD_LENGTH) {
-    throw ERRORS.invalidRequest(`A password needs at least ${MIN_PASSWORD_LENGTH} characters.`);
-  }
+  checkPassword(input.password);
   return store.createUser(scope, {
     customerId: input.customerId,
+    operator: input.operator === true,
     email,
     name: input.name,
     role: input.role,
@@ -41,25 +60,209 @@ export async function createAccount(store: Store, scope: Scope, input: NewAccoun
 export interface IssuedToken {
   token: string;
   createdAt: number;
+  /** When the user accepted the API terms: once, with their first token. */
   termsAcceptedAt: number;
 }
 
 /**
  * Generates a new API token for a user, replacing (and so revoking) the previous one. The
- * plain token is returned once and only its digest is kept. Generating a token is accepting
- * the API terms (seed 000: "by generating an Authentication Token … you agree"), so the
- * acceptance is recorded with the same timestamp.
+ * plain token is returned once and only its digest is kept. The API terms are accepted once,
+ * with the first token (seed 000: "by generating an Authentication Token … you agree"), and
+ * that time is kept.
  */
 export async function issueApiToken(store: Store, userId: number, clock: Clock): Promise<IssuedToken> {
   const token = newApiToken();
   const at = clock.now();
-  await store.setUserApiToken(userId, digestSecret(token), at, at);
-  return { token, createdAt: at, termsAcceptedAt: at };
+  await store.setUserApiToken(userId, digestSecret(token), at);
+  const credentials = await store.findUserCredentialsByTokenHash(digestSecret(token));
+  return { token, createdAt: at, termsAcceptedAt: credentials?.apiTermsAcceptedAt ?? at };
 }
 
-/** The account-page action: only a password login may mint a token, so a leaked token cannot replace itself. */
-export async function regenerateOwnToken(store: Store, principal: Principal, acceptTerms: boolean, clock: Clock): Promise<IssuedToken> {
+/**
+ * The account-page action: only a password login may mint a token, so a leaked token cannot
+ * replace itself. The first token needs the terms accepted; later ones keep that acceptance.
+ */
+export async function regenerateOwnToken(store: Store, principal: Principal, acceptTerms: boolean | undefined, clock: Clock): Promise<IssuedToken> {
+  if (principal.kind !== 'user') throw ERRORS.forbidden('API clients have no account.');
   if (principal.method !== 'password') throw ERRORS.passwordRequired();
-  if (!acceptTerms) throw ERRORS.unprocessable('Generating an API token means accepting the API terms: send "accept_terms": true.');
+  const user = await store.getUser(scopeOf(principal), principal.userId);
+  if (!user) throw ERRORS.notFound('User');
+  if (user.apiTermsAcceptedAt === null && acceptTerms !== true) {
+    throw ERRORS.unprocessable('Generating your first API token means accepting the API terms: send "accept_terms": true.');
+  }
   return issueApiToken(store, principal.userId, clock);
+}
+
+/** Changing one's own password needs the current one, whatever credential the request came with. */
+export async function changeOwnPassword(store: Store, principal: Principal, oldPassword: string, newPassword: string): Promise<void> {
+  if (principal.kind !== 'user') throw ERRORS.forbidden('API clients have no account.');
+  checkPassword(newPassword);
+  const credentials = await store.findUserCredentialsByEmail(principal.email);
+  if (!credentials || !(await verifyPassword(oldPassword, credentials.passwordHash))) throw ERRORS.unprocessable('The current password is not right.');
+  await store.setUserPassword(credentials.id, await hashPassword(newPassword));
+}
+
+// --- set-password links: invitations and resets -------------------------------------------
+
+export interface LinkServices {
+  store: Store;
+  clock: Clock;
+  mailer: Mailer;
+  /** Where people reach the web app, e.g. https://flowline.example.com (PUBLIC_URL). */
+  publicUrl: string;
+}
+
+export interface PasswordLink {
+  /** The page that sets the password; the token rides in the fragment, which no server logs. */
+  url: string;
+  token: string;
+  purpose: PasswordLinkPurpose;
+  expiresAt: number;
+  /** Whether it was e-mailed to the user. */
+  mailed: boolean;
+}
+
+export function setPasswordUrl(publicUrl: string, token: string): string {
+  return `${publicUrl.replace(/\/+$/, '')}/app/set-password#token=${token}`;
+}
+
+function linkMail(user: User, link: { url: string; purpose: PasswordLinkPurpose; expiresAt: number }) {
+  const until = formatIsoSeconds(link.expiresAt).replace('T', ' ').replace('Z', ' UTC');
+  if (link.purpose === 'invite') {
+    return {
+      subject: 'You are invited to Flowline',
+      text: `Hello ${user.name},\n\nan account on Flowline has been made for you (${user.email}). Choose your password here:\n\n${link.url}\n\nThe link works once, until ${until}.\n`,
+    };
+  }
+  return {
+    subject: 'Reset your Flowline password',
+    text: `Hello ${user.name},\n\nsomeone asked to reset the password of your Flowline account (${user.email}). Choose a new password here:\n\n${link.url}\n\nThe link works once, until ${until}. If you did not ask for it, ignore this message: your password stays as it is.\n`,
+  };
+}
+
+/**
+ * Makes a one-time set-password link for a user (replacing any unused one), and mails it when
+ * mail is configured. A mail that fails does not undo the link: the admin still has it.
+ */
+export async function issuePasswordLink(services: LinkServices, user: User, purpose: PasswordLinkPurpose, log?: (error: unknown) => void): Promise<PasswordLink> {
+  const token = PASSWORD_LINK_PREFIX + randomBytes(32).toString('base64url');
+  const at = services.clock.now();
+  const expiresAt = at + LINK_LIFETIME_MS[purpose];
+  await services.store.createPasswordLink({ userId: user.id, purpose, tokenHash: digestSecret(token), at, expiresAt });
+  const url = setPasswordUrl(services.publicUrl, token);
+  let mailed = false;
+  if (services.mailer.enabled) {
+    try {
+      await services.mailer.send({ to: user.email, ...linkMail(user, { url, purpose, expiresAt }) });
+      mailed = true;
+    } catch (error) {
+      log?.(error);
+    }
+  }
+  return { url, token, purpose, expiresAt, mailed };
+}
+
+export interface Invitation {
+  email: string;
+  name?: string;
+  role: Role;
+  customerId?: number;
+  operator?: boolean;
+}
+
+/**
+ * An admin makes a user, who has no password until they follow their link. Operators invite
+ * into any customer, or other operators (an explicit flag); admins into their own customer.
+ */
+export async function inviteUser(services: LinkServices, actor: Actor, invitation: Invitation, log?: (error: unknown) => void): Promise<{ user: User; link: PasswordLink }> {
+  requireAdmin(actor);
+  const email = normalEmail(invitation.email);
+  if (invitation.operator === true) {
+    if (!actor.operator) throw ERRORS.forbidden('Only platform operators make operators.');
+    if (invitation.customerId !== undefined) throw ERRORS.invalidRequest('A platform operator belongs to no customer: leave customer_id out.');
+  }
+  const customerId = invitation.operator === true ? null : targetCustomer(actor, invitation.customerId);
+  const user = await services.store.createUser(actor.scope, {
+    customerId,
+    operator: invitation.operator === true,
+    email,
+    name: invitation.name?.trim() || email,
+    role: invitation.role,
+    passwordHash: null,
+  });
+  return { user, link: await issuePasswordLink(services, user, 'invite', log) };
+}
+
+/** An admin sends (or hands over) a reset link for a user of theirs. */
+export async function resetUserPassword(services: LinkServices, actor: Actor, userId: number, log?: (error: unknown) => void): Promise<{ user: User; link: PasswordLink }> {
+  requireAdmin(actor);
+  const user = await services.store.getUser(actor.scope, userId);
+  if (!user) throw ERRORS.notFound('User');
+  if (user.operator && !actor.operator) throw ERRORS.notFound('User');
+  if (user.disabledAt !== null) throw ERRORS.unprocessable('The user is disabled: enable them first.');
+  return { user, link: await issuePasswordLink(services, user, user.hasPassword ? 'reset' : 'invite', log) };
+}
+
+/**
+ * "Forgot my password": mails a reset link when the address belongs to an enabled user and
+ * mail is configured. It answers the same whatever happened, so it reveals no accounts.
+ */
+export async function requestPasswordReset(services: LinkServices, email: string, log?: (error: unknown) => void): Promise<void> {
+  if (!services.mailer.enabled || email.length > 254) return;
+  const credentials = await services.store.findUserCredentialsByEmail(email);
+  if (!credentials || credentials.disabledAt !== null || credentials.customerDisabledAt !== null) return;
+  await issuePasswordLink(services, credentials, credentials.hasPassword ? 'reset' : 'invite', log);
+}
+
+/** What the set-password page shows before the password is chosen. */
+export async function inspectPasswordLink(store: Store, token: string, clock: Clock): Promise<{ email: string; name: string; purpose: PasswordLinkPurpose; expiresAt: number }> {
+  const link = await store.findPasswordLink(digestSecret(token), clock.now());
+  if (!link) throw linkUnusable();
+  return { email: link.user.email, name: link.user.name, purpose: link.purpose, expiresAt: link.expiresAt };
+}
+
+/** Uses a link once to set the password. */
+export async function setPasswordWithLink(store: Store, token: string, password: string, clock: Clock): Promise<User> {
+  checkPassword(password);
+  const user = await store.redeemPasswordLink(digestSecret(token), await hashPassword(password), clock.now());
+  if (!user) throw linkUnusable();
+  return user;
+}
+
+const linkUnusable = () => ERRORS.notFound('Set-password link (it may have expired or been used already; ask for a new one)');
+
+// --- managing users ------------------------------------------------------------------------
+
+export interface UserChange {
+  name?: string;
+  role?: Role;
+  disabled?: boolean;
+}
+
+/** Admins rename, change the role of, disable and enable their customer's users. */
+export async function updateUser(store: Store, actor: Actor, userId: number, change: UserChange, clock: Clock): Promise<User> {
+  requireAdmin(actor);
+  const user = await store.getUser(actor.scope, userId);
+  // An admin does not manage operators (who belong to no customer and so are out of scope anyway).
+  if (!user || (user.operator && !actor.operator)) throw ERRORS.notFound('User');
+  if (userId === actor.userId && (change.disabled === true || (change.role !== undefined && change.role !== user.role))) {
+    throw ERRORS.unprocessable('You cannot disable yourself or change your own role; ask another admin.');
+  }
+  const updated = await store.updateUser(actor.scope, userId, {
+    ...(change.name !== undefined ? { name: change.name } : {}),
+    ...(change.role !== undefined ? { role: change.role } : {}),
+    ...(change.disabled !== undefined ? { disabledAt: change.disabled ? (user.disabledAt ?? clock.now()) : null } : {}),
+  });
+  if (!updated) throw ERRORS.notFound('User');
+  return updated;
+}
+
+export async function listUsers(store: Store, actor: Actor, filter: { customerId?: number } = {}): Promise<User[]> {
+  return store.listUsers(actor.scope, filter);
+}
+
+export async function getUser(store: Store, actor: Actor, userId: number): Promise<User> {
+  const user = await store.getUser(actor.scope, userId);
+  if (!user) throw ERRORS.notFound('User');
+  return user;
 }

@@ -18,6 +18,8 @@ export interface UserPrincipal {
   email: string;
   role: Role;
   customerId: number | null;
+  /** A platform operator: sees every customer (customerId is null). */
+  operator: boolean;
   /** A password login may manage the account (regenerate the token); a token may not. */
   method: 'token' | 'password';
 }
@@ -38,8 +40,14 @@ export function scopeOf(principal: Principal): Scope {
   return principal.customerId === null ? PLATFORM_SCOPE : customerScope(principal.customerId);
 }
 
+/**
+ * The principal of a user whose credentials matched. A disabled user, a user of a disabled
+ * customer, and (failing closed) a user with no customer who is not an operator are refused
+ * with DRF's message for inactive users: they proved who they are, so it reveals nothing.
+ */
 function principalOf(user: UserCredentials, method: UserPrincipal['method']): UserPrincipal {
-  return { kind: 'user', userId: user.id, email: user.email, role: user.role, customerId: user.customerId, method };
+  if (user.disabledAt !== null || user.customerDisabledAt !== null || (user.customerId === null && !user.operator)) throw ERRORS.inactiveUser();
+  return { kind: 'user', userId: user.id, email: user.email, role: user.role, customerId: user.operator ? null : user.customerId, operator: user.operator, method };
 }
 
 /**

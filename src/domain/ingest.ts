@@ -44,8 +44,8 @@ interface Problem {
 }
 
 /** Device authentication by ingest key: an unknown key is a 401, whatever the body holds. */
-export async function controllerForIngestKey(store: Store, key: string): Promise<Controller> {
-  const controller = await store.findControllerByIngestKeyHash(digestSecret(key));
+export async function controllerForIngestKey(store: Store, key: string, now: number): Promise<Controller> {
+  const controller = await store.findControllerByIngestKeyHash(digestSecret(key), now);
   if (!controller) throw ERRORS.invalidIngestKey();
   return controller;
 }

@@ -6,6 +6,8 @@ export interface Customer {
   id: number;
   name: string;
   createdAt: number;
+  /** A disabled customer's credentials, ingest keys and webhooks stop working; its data stays. */
+  disabledAt: number | null;
 }
 
 export interface Facility {
@@ -99,9 +101,14 @@ export interface User {
   id: number;
   /** Null for platform operators, who belong to no customer. */
   customerId: number | null;
+  /** A platform operator sees and manages every customer; an explicit flag, never implied. */
+  operator: boolean;
   email: string;
   name: string;
   role: Role;
+  /** False until an invited user sets a password through their link. */
+  hasPassword: boolean;
+  disabledAt: number | null;
   hasApiToken: boolean;
   apiTokenCreatedAt: number | null;
   apiTermsAcceptedAt: number | null;
@@ -112,6 +119,24 @@ export interface User {
 export interface UserCredentials extends User {
   passwordHash: string;
   apiTokenHash: string | null;
+  /** When the user's customer was disabled (the user's credentials stop with it). */
+  customerDisabledAt: number | null;
+}
+
+/** What a one-time set-password link is for: the first password of an invited user, or a reset. */
+export type PasswordLinkPurpose = 'invite' | 'reset';
+
+/** A device credential of a controller; the key itself is shown once and only its digest kept. */
+export interface IngestKey {
+  id: number;
+  customerId: number;
+  controllerId: number;
+  /** The key's first characters, to tell keys apart. */
+  prefix: string;
+  createdAt: number;
+  /** When a rotation retires it (the overlap); null while it has no end. */
+  expiresAt: number | null;
+  revokedAt: number | null;
 }
 
 /** Who an endpoint was made for: a FlowCommand webhook or a Fluent subscription. */

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Transaction, type WhereInterface } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { ERRORS } from '../errors.js';
 import { canSeeCustomer, type Scope } from '../domain/scope.js';
 import { NO_DATA_ALARM, SERVER_ALARM_TYPE } from '../domain/server-alarms.js';
@@ -9,12 +9,7 @@ import {
   toAlarm,
   toChannel,
   toController,
-  toCustomer,
-  toFacility,
-  toProcess,
   toReading,
-  toUser,
-  toUserCredentials,
   toApiClient,
   toWebhookDelivery,
   toWebhookEndpoint,
@@ -26,6 +21,20 @@ import { queryRecords, writeRecord, type RecordQuery, type RecordWrite } from '.
 import type { ModelDef } from '../fluxx/models.js';
 import { randomBytes } from 'node:crypto';
 import type { Database } from './schema.js';
+import { channelInScope, inScope, uniqueOrConflict, type Executor } from './scoped-query.js';
+import { CustomersRepository, type CustomerPatch } from './repositories/customers.repository.js';
+import { UsersRepository, type NewPasswordLink, type NewUser, type UserPatch } from './repositories/users.repository.js';
+import { IngestKeysRepository, type NewIngestKey } from './repositories/ingest-keys.repository.js';
+import {
+  SitesRepository,
+  type ChannelPatch,
+  type ControllerPatch,
+  type FacilityPatch,
+  type NewChannel,
+  type NewController,
+  type NewFacility,
+  type NewProcess,
+} from './repositories/sites.repository.js';
 import { flowHoursBetween, pingWindow, refreshFlowRollups, ROLLUP_CHANNEL_TYPE } from './rollups.js';
 import type {
   AlarmQuery,
@@ -36,11 +45,6 @@ import type {
   IngestBatch,
   IngestOutcome,
   IngestReading,
-  NewChannel,
-  NewController,
-  NewFacility,
-  NewProcess,
-  NewUser,
   NewWebhookEndpoint,
   ReadingPageQuery,
   ReadingQuery,
@@ -49,41 +53,26 @@ import type {
   WebhookEndpointPatch,
 } from './store.js';
 
-type Executor = Kysely<Database> | Transaction<Database>;
-
-/**
- * Limits a query on a channel's rows (readings, rollups) to a channel the scope can see, in
- * the same statement: one round trip instead of a visibility query before each read.
- */
-function channelInScope<Q>(query: Q, scope: Scope, channelId: number): Q {
-  if (scope.customerId === null) return query;
-  const customerId = scope.customerId;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  return (query as unknown as WhereInterface<Database, any>).where((eb) =>
-    eb.exists(eb.selectFrom('channels').select('channels.id').where('channels.id', '=', channelId).where('channels.customer_id', '=', customerId)),
-  ) as unknown as Q;
-}
-
-/**
- * Limits a query to the scope's customer (a no-op for platform operators). Every tenant query
- * goes through this one function; the column is `customer_id` unless the table is joined.
- */
-function inScope<Q>(query: Q, scope: Scope, column = 'customer_id'): Q {
-  if (scope.customerId === null) return query;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  return (query as unknown as WhereInterface<any, any>).where(sql.ref(column), '=', scope.customerId) as unknown as Q;
-}
-
 /** The store over any Kysely dialect; what differs between engines lives in `dialects/`. */
 export class KyselyStore implements Store {
   readonly #db: Kysely<Database>;
   readonly #dialect: StoreDialect;
   readonly #now: () => number;
 
+  readonly #customers: CustomersRepository;
+  readonly #users: UsersRepository;
+  readonly #sites: SitesRepository;
+  readonly #ingestKeys: IngestKeysRepository;
+
   constructor(db: Kysely<Database>, dialect: StoreDialect, now: () => number = Date.now) {
     this.#db = db;
     this.#dialect = dialect;
     this.#now = now;
+    const ctx = { db, dialect, now };
+    this.#customers = new CustomersRepository(ctx);
+    this.#users = new UsersRepository(ctx, this.#customers);
+    this.#ingestKeys = new IngestKeysRepository(ctx);
+    this.#sites = new SitesRepository(ctx, this.#customers, this.#ingestKeys);
   }
 
   get dialect() {
@@ -121,246 +110,94 @@ export class KyselyStore implements Store {
     return this.#db.destroy();
   }
 
-  /** Runs an insert, turning a unique-key violation (also from a concurrent writer) into a 409. */
-  async #unique<T>(conflictMessage: string, insert: () => Promise<T>): Promise<T> {
-    try {
-      return await insert();
-    } catch (error) {
-      if (this.#dialect.isUniqueViolation(error)) throw ERRORS.conflict(conflictMessage);
-      throw error;
-    }
+  // --- customers, sites, ingest keys (repositories) --------------------------------------
+
+  createCustomer(scope: Scope, name: string) {
+    return this.#customers.create(scope, name);
+  }
+  listCustomers(scope: Scope) {
+    return this.#customers.list(scope);
+  }
+  getCustomer(scope: Scope, id: number) {
+    return this.#customers.get(scope, id);
+  }
+  findCustomerByName(scope: Scope, name: string) {
+    return this.#customers.findByName(scope, name);
+  }
+  updateCustomer(scope: Scope, id: number, patch: CustomerPatch) {
+    return this.#customers.update(scope, id, patch);
   }
 
-  // --- customers -------------------------------------------------------------------------
-
-  async createCustomer(scope: Scope, name: string) {
-    if (scope.customerId !== null) throw ERRORS.forbidden('Only platform operators create customers.');
-    const row = await this.#db
-      .insertInto('customers')
-      .values({ name, created_at: this.#now() })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    return toCustomer(row);
+  createFacility(scope: Scope, input: NewFacility) {
+    return this.#sites.createFacility(scope, input);
+  }
+  listFacilities(scope: Scope, filter?: { customerId?: number }) {
+    return this.#sites.listFacilities(scope, filter);
+  }
+  getFacility(scope: Scope, id: number) {
+    return this.#sites.getFacility(scope, id);
+  }
+  updateFacility(scope: Scope, id: number, patch: FacilityPatch) {
+    return this.#sites.updateFacility(scope, id, patch);
   }
 
-  async listCustomers(scope: Scope) {
-    const rows = await this.#db
-      .selectFrom('customers')
-      .selectAll()
-      .$call((q) => inScope(q, scope, 'id'))
-      .orderBy('id')
-      .execute();
-    return rows.map(toCustomer);
+  createController(scope: Scope, input: NewController) {
+    return this.#sites.createController(scope, input);
   }
-
-  async getCustomer(scope: Scope, id: number) {
-    if (!canSeeCustomer(scope, id)) return null;
-    const row = await this.#db.selectFrom('customers').selectAll().where('id', '=', id).executeTakeFirst();
-    return row ? toCustomer(row) : null;
+  listControllers(scope: Scope, filter?: { model?: string; facilityId?: number }) {
+    return this.#sites.listControllers(scope, filter);
   }
-
-  async findCustomerByName(scope: Scope, name: string) {
-    const row = await this.#db
-      .selectFrom('customers')
-      .selectAll()
-      .where('name', '=', name)
-      .$call((q) => inScope(q, scope, 'id'))
-      .orderBy('id')
-      .executeTakeFirst();
-    return row ? toCustomer(row) : null;
+  getController(scope: Scope, id: number) {
+    return this.#sites.getController(scope, id);
   }
-
-  // --- facilities ------------------------------------------------------------------------
-
-  async createFacility(scope: Scope, input: NewFacility) {
-    if (!(await this.getCustomer(scope, input.customerId))) throw ERRORS.notFound('Customer');
-    const row = await this.#db
-      .insertInto('facilities')
-      .values({
-        customer_id: input.customerId,
-        name: input.name,
-        address: input.address ?? null,
-        latitude: input.latitude ?? null,
-        longitude: input.longitude ?? null,
-        time_zone: input.timeZone ?? 'UTC',
-        created_at: this.#now(),
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    return toFacility(row);
+  getControllerBySerial(scope: Scope, serialNumber: string) {
+    return this.#sites.getControllerBySerial(scope, serialNumber);
   }
-
-  async listFacilities(scope: Scope) {
-    const rows = await this.#db
-      .selectFrom('facilities')
-      .selectAll()
-      .$call((q) => inScope(q, scope))
-      .orderBy('id')
-      .execute();
-    return rows.map(toFacility);
-  }
-
-  async getFacility(scope: Scope, id: number) {
-    const row = await this.#db
-      .selectFrom('facilities')
-      .selectAll()
-      .where('id', '=', id)
-      .$call((q) => inScope(q, scope))
-      .executeTakeFirst();
-    return row ? toFacility(row) : null;
-  }
-
-  // --- controllers -----------------------------------------------------------------------
-
-  async createController(scope: Scope, input: NewController) {
-    const facility = await this.getFacility(scope, input.facilityId);
-    if (!facility) throw ERRORS.notFound('Facility');
-    const row = await this.#unique(`A controller with serial number ${input.serialNumber} is already registered.`, () => this.#db
-      .insertInto('controllers')
-      .values({
-        customer_id: facility.customerId,
-        facility_id: facility.id,
-        serial_number: input.serialNumber,
-        model: input.model,
-        name: input.name,
-        latitude: input.latitude ?? null,
-        longitude: input.longitude ?? null,
-        pipe_diameter: input.pipeDiameter ?? null,
-        activated_at: input.activatedAt ?? null,
-        tag: input.tag ?? null,
-        ingest_key_hash: input.ingestKeyHash ?? null,
-        last_seen_at: null,
-        created_at: this.#now(),
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow());
-    return toController(row);
-  }
-
-  async listControllers(scope: Scope, filter: { model?: string; facilityId?: number } = {}) {
-    const rows = await this.#db
-      .selectFrom('controllers')
-      .selectAll()
-      .$call((q) => inScope(q, scope))
-      .$if(filter.model !== undefined, (q) => q.where('model', '=', filter.model!))
-      .$if(filter.facilityId !== undefined, (q) => q.where('facility_id', '=', filter.facilityId!))
-      .orderBy('id')
-      .execute();
-    return rows.map(toController);
-  }
-
-  async getController(scope: Scope, id: number) {
-    const row = await this.#db
-      .selectFrom('controllers')
-      .selectAll()
-      .where('id', '=', id)
-      .$call((q) => inScope(q, scope))
-      .executeTakeFirst();
-    return row ? toController(row) : null;
-  }
-
-  async getControllerBySerial(scope: Scope, serialNumber: string) {
-    // No serial holds NUL, and PostgreSQL text cannot (it would fail, where SQLite finds nothing).
-    if (serialNumber.includes('\u0000')) return null;
-    const row = await this.#db
-      .selectFrom('controllers')
-      .selectAll()
-      .where('serial_number', '=', serialNumber)
-      .$call((q) => inScope(q, scope))
-      .executeTakeFirst();
-    return row ? toController(row) : null;
+  updateController(scope: Scope, id: number, patch: ControllerPatch) {
+    return this.#sites.updateController(scope, id, patch);
   }
 
   async setControllerIngestKey(scope: Scope, id: number, ingestKeyHash: string) {
-    const result = await this.#db
-      .updateTable('controllers')
-      .set({ ingest_key_hash: ingestKeyHash })
-      .where('id', '=', id)
-      .$call((q) => inScope(q, scope))
-      .executeTakeFirst();
-    if (Number(result.numUpdatedRows) === 0) throw ERRORS.notFound('Controller');
+    const at = this.#now();
+    await this.#ingestKeys.rotate(scope, id, { keyHash: ingestKeyHash, prefix: '', at }, at);
+  }
+  rotateIngestKey(scope: Scope, controllerId: number, key: NewIngestKey, retireOthersAt: number) {
+    return this.#ingestKeys.rotate(scope, controllerId, key, retireOthersAt);
+  }
+  listIngestKeys(scope: Scope, controllerId: number) {
+    return this.#ingestKeys.list(scope, controllerId);
+  }
+  revokeIngestKeys(scope: Scope, controllerId: number, at: number, keyId?: number) {
+    return this.#ingestKeys.revoke(scope, controllerId, at, keyId);
+  }
+  findControllerByIngestKeyHash(ingestKeyHash: string, now = this.#now()) {
+    return this.#ingestKeys.findController(ingestKeyHash, now);
   }
 
-  async findControllerByIngestKeyHash(ingestKeyHash: string) {
-    const row = await this.#db.selectFrom('controllers').selectAll().where('ingest_key_hash', '=', ingestKeyHash).executeTakeFirst();
-    return row ? toController(row) : null;
+  createProcess(scope: Scope, input: NewProcess) {
+    return this.#sites.createProcess(scope, input);
+  }
+  listProcesses(scope: Scope, filter?: { controllerId?: number }) {
+    return this.#sites.listProcesses(scope, filter);
+  }
+  getProcess(scope: Scope, id: number) {
+    return this.#sites.getProcess(scope, id);
+  }
+  updateProcess(scope: Scope, id: number, patch: { name?: string }) {
+    return this.#sites.updateProcess(scope, id, patch);
   }
 
-  // --- processes and channels ------------------------------------------------------------
-
-  async createProcess(scope: Scope, input: NewProcess) {
-    const controller = await this.getController(scope, input.controllerId);
-    if (!controller) throw ERRORS.notFound('Controller');
-    const row = await this.#db
-      .insertInto('processes')
-      .values({ customer_id: controller.customerId, controller_id: controller.id, name: input.name, created_at: this.#now() })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    return toProcess(row);
+  createChannel(scope: Scope, input: NewChannel) {
+    return this.#sites.createChannel(scope, input);
   }
-
-  async listProcesses(scope: Scope, filter: { controllerId?: number } = {}) {
-    const rows = await this.#db
-      .selectFrom('processes')
-      .selectAll()
-      .$call((q) => inScope(q, scope))
-      .$if(filter.controllerId !== undefined, (q) => q.where('controller_id', '=', filter.controllerId!))
-      .orderBy('id')
-      .execute();
-    return rows.map(toProcess);
+  listChannels(scope: Scope, filter?: { controllerId?: number; processId?: number }) {
+    return this.#sites.listChannels(scope, filter);
   }
-
-  async createChannel(scope: Scope, input: NewChannel) {
-    const controller = await this.getController(scope, input.controllerId);
-    if (!controller) throw ERRORS.notFound('Controller');
-    if (input.processId != null) {
-      const process = await this.#db
-        .selectFrom('processes')
-        .select('controller_id')
-        .where('id', '=', input.processId)
-        .executeTakeFirst();
-      if (!process || process.controller_id !== controller.id) throw ERRORS.unprocessable('The process belongs to another controller.');
-    }
-    const row = await this.#unique(`Controller ${controller.serialNumber} already has a channel ${input.number}.`, () => this.#db
-      .insertInto('channels')
-      .values({
-        customer_id: controller.customerId,
-        controller_id: controller.id,
-        process_id: input.processId ?? null,
-        number: input.number,
-        name: input.name,
-        kind: input.kind,
-        type: input.type,
-        unit: input.unit ?? null,
-        latest_value: null,
-        latest_time: null,
-        created_at: this.#now(),
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow());
-    return toChannel(row);
+  getChannel(scope: Scope, id: number) {
+    return this.#sites.getChannel(scope, id);
   }
-
-  async listChannels(scope: Scope, filter: { controllerId?: number; processId?: number } = {}) {
-    const rows = await this.#db
-      .selectFrom('channels')
-      .selectAll()
-      .$call((q) => inScope(q, scope))
-      .$if(filter.controllerId !== undefined, (q) => q.where('controller_id', '=', filter.controllerId!))
-      .$if(filter.processId !== undefined, (q) => q.where('process_id', '=', filter.processId!))
-      .orderBy('id')
-      .execute();
-    return rows.map(toChannel);
-  }
-
-  async getChannel(scope: Scope, id: number) {
-    const row = await this.#db
-      .selectFrom('channels')
-      .selectAll()
-      .where('id', '=', id)
-      .$call((q) => inScope(q, scope))
-      .executeTakeFirst();
-    return row ? toChannel(row) : null;
+  updateChannel(scope: Scope, id: number, patch: ChannelPatch) {
+    return this.#sites.updateChannel(scope, id, patch);
   }
 
   // --- ingest and readings ---------------------------------------------------------------
@@ -619,6 +456,8 @@ export class KyselyStore implements Store {
             ])
             .where('c.last_seen_at', 'is not', null)
             .where('c.last_seen_at', '<', silentSince)
+            // A disabled customer's devices are refused, not silent.
+            .where((w) => w.not(w.exists(w.selectFrom('customers as cu').select('cu.id').whereRef('cu.id', '=', 'c.customer_id').where('cu.disabled_at', 'is not', null))))
             .where((w) =>
               w.not(
                 w.exists(
@@ -778,9 +617,12 @@ export class KyselyStore implements Store {
           eb.exists(
             eb
               .selectFrom('webhook_endpoints as e')
+              .innerJoin('customers as cu', 'cu.id', 'e.customer_id')
               .select('e.id')
               .whereRef('e.id', '=', 'webhook_deliveries.endpoint_id')
               .where('e.enabled', '=', 1)
+              // A disabled customer's deliveries wait, kept, until it is enabled again.
+              .where('cu.disabled_at', 'is', null)
               .where((w) => w.or([w('e.expires_at', 'is', null), w('e.expires_at', '>', now)])),
           ),
         )
@@ -874,7 +716,7 @@ export class KyselyStore implements Store {
   }
 
   writeRecord(scope: Scope, model: ModelDef, write: RecordWrite) {
-    return this.#unique(`That ${model.type} already exists (a unique field is taken).`, () => writeRecord(this.#db, scope, model, write));
+    return uniqueOrConflict(this.#dialect, `That ${model.type} already exists (a unique field is taken).`, () => writeRecord(this.#db, scope, model, write));
   }
 
   // --- API clients ---------------------------------------------------------------------
@@ -901,7 +743,14 @@ export class KyselyStore implements Store {
 
   async findApiClientCredentials(clientId: string) {
     if (clientId.includes('\u0000')) return null;
-    const row = await this.#db.selectFrom('api_clients').selectAll().where('client_id', '=', clientId).executeTakeFirst();
+    // A disabled customer's clients cannot exchange their secrets.
+    const row = await this.#db
+      .selectFrom('api_clients')
+      .innerJoin('customers', 'customers.id', 'api_clients.customer_id')
+      .selectAll('api_clients')
+      .where('api_clients.client_id', '=', clientId)
+      .where('customers.disabled_at', 'is', null)
+      .executeTakeFirst();
     return row ? { ...toApiClient(row), secretHash: row.secret_hash } : null;
   }
 
@@ -915,80 +764,49 @@ export class KyselyStore implements Store {
     const row = await this.#db
       .selectFrom('api_access_tokens as t')
       .innerJoin('api_clients as c', 'c.id', 't.api_client_id')
+      .innerJoin('customers', 'customers.id', 'c.customer_id')
       .selectAll('c')
       .where('t.token_hash', '=', tokenHash)
       .where('t.expires_at', '>', now)
+      .where('customers.disabled_at', 'is', null)
       .executeTakeFirst();
     return row ? toApiClient(row) : null;
   }
 
-  // --- users -----------------------------------------------------------------------------
+  // --- users (repository) ----------------------------------------------------------------
 
-  async createUser(scope: Scope, input: NewUser) {
-    if (input.customerId === null ? scope.customerId !== null : !(await this.getCustomer(scope, input.customerId))) {
-      throw ERRORS.notFound('Customer');
-    }
-    const email = input.email.trim().toLowerCase();
-    const row = await this.#unique(`A user with e-mail ${email} already exists.`, () => this.#db
-      .insertInto('users')
-      .values({
-        customer_id: input.customerId,
-        email,
-        name: input.name,
-        role: input.role,
-        password_hash: input.passwordHash,
-        api_token_hash: null,
-        api_token_created_at: null,
-        api_terms_accepted_at: null,
-        created_at: this.#now(),
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow());
-    return toUser(row);
+  createUser(scope: Scope, input: NewUser) {
+    return this.#users.create(scope, input);
   }
-
-  async listUsers(scope: Scope) {
-    const rows = await this.#db
-      .selectFrom('users')
-      .selectAll()
-      .$call((q) => inScope(q, scope))
-      .orderBy('id')
-      .execute();
-    return rows.map(toUser);
+  listUsers(scope: Scope, filter?: { customerId?: number }) {
+    return this.#users.list(scope, filter);
   }
-
-  async getUser(scope: Scope, id: number) {
-    const row = await this.#db
-      .selectFrom('users')
-      .selectAll()
-      .where('id', '=', id)
-      .$call((q) => inScope(q, scope))
-      .executeTakeFirst();
-    return row ? toUser(row) : null;
+  getUser(scope: Scope, id: number) {
+    return this.#users.get(scope, id);
   }
-
-  async findUserCredentialsByEmail(email: string) {
-    // No e-mail address holds NUL, and PostgreSQL text cannot: such a name matches nobody.
-    if (email.includes('\u0000')) return null;
-    const row = await this.#db.selectFrom('users').selectAll().where('email', '=', email.trim().toLowerCase()).executeTakeFirst();
-    return row ? toUserCredentials(row) : null;
+  updateUser(scope: Scope, id: number, patch: UserPatch) {
+    return this.#users.update(scope, id, patch);
   }
-
-  async findUserCredentialsByTokenHash(tokenHash: string) {
-    const row = await this.#db.selectFrom('users').selectAll().where('api_token_hash', '=', tokenHash).executeTakeFirst();
-    return row ? toUserCredentials(row) : null;
+  findUserCredentialsByEmail(email: string) {
+    return this.#users.findCredentialsByEmail(email);
   }
-
-  async setUserApiToken(userId: number, tokenHash: string, at: number, termsAcceptedAt: number) {
-    await this.#db
-      .updateTable('users')
-      .set({ api_token_hash: tokenHash, api_token_created_at: at, api_terms_accepted_at: termsAcceptedAt })
-      .where('id', '=', userId)
-      .execute();
+  findUserCredentialsByTokenHash(tokenHash: string) {
+    return this.#users.findCredentialsByTokenHash(tokenHash);
   }
-
-  async setUserPassword(userId: number, passwordHash: string) {
-    await this.#db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', userId).execute();
+  setUserApiToken(userId: number, tokenHash: string, at: number) {
+    return this.#users.setApiToken(userId, tokenHash, at);
+  }
+  setUserPassword(userId: number, passwordHash: string) {
+    return this.#users.setPassword(userId, passwordHash);
+  }
+  createPasswordLink(link: NewPasswordLink) {
+    return this.#users.createPasswordLink(link);
+  }
+  findPasswordLink(tokenHash: string, now: number) {
+    return this.#users.findPasswordLink(tokenHash, now);
+  }
+  redeemPasswordLink(tokenHash: string, passwordHash: string, now: number) {
+    return this.#users.redeemPasswordLink(tokenHash, passwordHash, now);
   }
 }
 

@@ -8,6 +8,7 @@ import type {
   Customer,
   DeliveryStatus,
   Facility,
+  IngestKey,
   Process,
   Reading,
   Role,
@@ -24,6 +25,7 @@ import type {
   ControllerRow,
   CustomerRow,
   FacilityRow,
+  IngestKeyRow,
   ProcessRow,
   ReadingRow,
   UserRow,
@@ -31,7 +33,7 @@ import type {
   WebhookEndpointRow,
 } from './schema.js';
 
-export const toCustomer = (r: CustomerRow): Customer => ({ id: r.id, name: r.name, createdAt: r.created_at });
+export const toCustomer = (r: CustomerRow): Customer => ({ id: r.id, name: r.name, createdAt: r.created_at, disabledAt: r.disabled_at });
 
 export const toFacility = (r: FacilityRow): Facility => ({
   id: r.id,
@@ -107,19 +109,33 @@ export const toAlarm = (r: AlarmRow): Alarm => ({
 export const toUser = (r: UserRow): User => ({
   id: r.id,
   customerId: r.customer_id,
+  operator: Number(r.operator) === 1,
   email: r.email,
   name: r.name,
   role: r.role as Role,
+  hasPassword: r.password_hash !== '',
+  disabledAt: r.disabled_at,
   hasApiToken: r.api_token_hash !== null,
   apiTokenCreatedAt: r.api_token_created_at,
   apiTermsAcceptedAt: r.api_terms_accepted_at,
   createdAt: r.created_at,
 });
 
-export const toUserCredentials = (r: UserRow): UserCredentials => ({
+export const toUserCredentials = (r: UserRow & { customer_disabled_at: number | null }): UserCredentials => ({
   ...toUser(r),
   passwordHash: r.password_hash,
   apiTokenHash: r.api_token_hash,
+  customerDisabledAt: r.customer_disabled_at,
+});
+
+export const toIngestKey = (r: IngestKeyRow): IngestKey => ({
+  id: r.id,
+  customerId: r.customer_id,
+  controllerId: r.controller_id,
+  prefix: r.prefix,
+  createdAt: r.created_at,
+  expiresAt: r.expires_at,
+  revokedAt: r.revoked_at,
 });
 
 const idList = (text: string | null): number[] | null => (text === null ? null : (JSON.parse(text) as number[]));

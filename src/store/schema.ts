@@ -6,6 +6,7 @@ export interface CustomersTable {
   id: Generated<number>;
   name: string;
   created_at: number;
+  disabled_at: number | null;
 }
 
 export interface FacilitiesTable {
@@ -31,6 +32,7 @@ export interface ControllersTable {
   pipe_diameter: number | null;
   activated_at: number | null;
   tag: string | null;
+  /** Emptied by migration 0006: keys live in `ingest_keys`. */
   ingest_key_hash: string | null;
   last_seen_at: number | null;
   created_at: number;
@@ -91,6 +93,29 @@ export interface UsersTable {
   api_token_created_at: number | null;
   api_terms_accepted_at: number | null;
   created_at: number;
+  disabled_at: number | null;
+  operator: number;
+}
+
+export interface PasswordLinksTable {
+  id: Generated<number>;
+  user_id: number;
+  purpose: string;
+  token_hash: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+export interface IngestKeysTable {
+  id: Generated<number>;
+  customer_id: number;
+  controller_id: number;
+  key_hash: string;
+  prefix: string;
+  created_at: number;
+  expires_at: number | null;
+  revoked_at: number | null;
 }
 
 export interface FlowHoursTable {
@@ -178,6 +203,8 @@ export interface Database {
   webhook_deliveries: WebhookDeliveriesTable;
   api_clients: ApiClientsTable;
   api_access_tokens: ApiAccessTokensTable;
+  password_links: PasswordLinksTable;
+  ingest_keys: IngestKeysTable;
 }
 
 export type CustomerRow = Selectable<CustomersTable>;
@@ -192,3 +219,4 @@ export type InsertableReadingRow = Insertable<ReadingsTable>;
 export type WebhookEndpointRow = Selectable<WebhookEndpointsTable>;
 export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
 export type ApiClientRow = Selectable<ApiClientsTable>;
+export type IngestKeyRow = Selectable<IngestKeysTable>;

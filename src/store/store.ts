@@ -5,10 +5,10 @@ import type {
   Alarm,
   AlarmSeverity,
   Channel,
-  ChannelKind,
   Controller,
   Customer,
   Facility,
+  IngestKey,
   Process,
   Reading,
   Role,
@@ -22,51 +22,15 @@ import type { Ping } from '../domain/volume.js';
 import type { DialectName } from './dialects/dialect.js';
 import type { RecordQuery, RecordRow, RecordWrite } from './record-query.js';
 import type { ModelDef } from '../fluxx/models.js';
+import type { CustomerPatch } from './repositories/customers.repository.js';
+import type { NewPasswordLink, NewUser, PasswordLinkInfo, UserPatch } from './repositories/users.repository.js';
+import type { ChannelPatch, ControllerPatch, FacilityPatch, NewChannel, NewController, NewFacility, NewProcess } from './repositories/sites.repository.js';
+import type { NewIngestKey } from './repositories/ingest-keys.repository.js';
 
-export interface NewFacility {
-  customerId: number;
-  name: string;
-  address?: string | null;
-  latitude?: number | null;
-  longitude?: number | null;
-  timeZone?: string;
-}
-
-export interface NewController {
-  facilityId: number;
-  serialNumber: string;
-  model: string;
-  name: string;
-  latitude?: number | null;
-  longitude?: number | null;
-  pipeDiameter?: number | null;
-  activatedAt?: number | null;
-  tag?: string | null;
-  ingestKeyHash?: string | null;
-}
-
-export interface NewProcess {
-  controllerId: number;
-  name: string;
-}
-
-export interface NewChannel {
-  controllerId: number;
-  processId?: number | null;
-  number: string;
-  name: string;
-  kind: ChannelKind;
-  type: string;
-  unit?: string | null;
-}
-
-export interface NewUser {
-  customerId: number | null;
-  email: string;
-  name: string;
-  role: Role;
-  passwordHash: string;
-}
+export type { CustomerPatch } from './repositories/customers.repository.js';
+export type { NewUser, NewPasswordLink, PasswordLinkInfo, UserPatch } from './repositories/users.repository.js';
+export type { NewFacility, FacilityPatch, NewController, ControllerPatch, NewProcess, NewChannel, ChannelPatch } from './repositories/sites.repository.js';
+export type { NewIngestKey } from './repositories/ingest-keys.repository.js';
 
 /** One reading of an ingest batch, already resolved to a channel that has a process. */
 export interface IngestReading {
@@ -229,25 +193,40 @@ export interface Store {
   listCustomers(scope: Scope): Promise<Customer[]>;
   getCustomer(scope: Scope, id: number): Promise<Customer | null>;
   findCustomerByName(scope: Scope, name: string): Promise<Customer | null>;
+  /** Rename, disable or enable; platform operators only (the domain checks roles). */
+  updateCustomer(scope: Scope, id: number, patch: CustomerPatch): Promise<Customer | null>;
 
   createFacility(scope: Scope, input: NewFacility): Promise<Facility>;
-  listFacilities(scope: Scope): Promise<Facility[]>;
+  listFacilities(scope: Scope, filter?: { customerId?: number }): Promise<Facility[]>;
   getFacility(scope: Scope, id: number): Promise<Facility | null>;
+  updateFacility(scope: Scope, id: number, patch: FacilityPatch): Promise<Facility | null>;
 
   createController(scope: Scope, input: NewController): Promise<Controller>;
   listControllers(scope: Scope, filter?: { model?: string; facilityId?: number }): Promise<Controller[]>;
   getController(scope: Scope, id: number): Promise<Controller | null>;
   getControllerBySerial(scope: Scope, serialNumber: string): Promise<Controller | null>;
+  /** Moves a controller between its customer's facilities, renames it, …; a foreign facility is not found. */
+  updateController(scope: Scope, id: number, patch: ControllerPatch): Promise<Controller | null>;
+  /** Replaces every live ingest key of the controller with this one, at once. */
   setControllerIngestKey(scope: Scope, id: number, ingestKeyHash: string): Promise<void>;
-  /** Device authentication: unscoped by nature. */
-  findControllerByIngestKeyHash(ingestKeyHash: string): Promise<Controller | null>;
+  /** Adds an ingest key; the controller's other live keys stop at `retireOthersAt` (an overlap, or now). */
+  rotateIngestKey(scope: Scope, controllerId: number, key: NewIngestKey, retireOthersAt: number): Promise<IngestKey>;
+  listIngestKeys(scope: Scope, controllerId: number): Promise<IngestKey[]>;
+  /** Revokes one key (by id) or every live key of the controller; how many. */
+  revokeIngestKeys(scope: Scope, controllerId: number, at: number, keyId?: number): Promise<number>;
+  /** Device authentication: unscoped by nature. A revoked, expired or disabled customer's key finds nothing. */
+  findControllerByIngestKeyHash(ingestKeyHash: string, now?: number): Promise<Controller | null>;
 
   createProcess(scope: Scope, input: NewProcess): Promise<Process>;
   listProcesses(scope: Scope, filter?: { controllerId?: number }): Promise<Process[]>;
+  getProcess(scope: Scope, id: number): Promise<Process | null>;
+  updateProcess(scope: Scope, id: number, patch: { name?: string }): Promise<Process | null>;
 
   createChannel(scope: Scope, input: NewChannel): Promise<Channel>;
   listChannels(scope: Scope, filter?: { controllerId?: number; processId?: number }): Promise<Channel[]>;
   getChannel(scope: Scope, id: number): Promise<Channel | null>;
+  /** A process of another controller is a 422. */
+  updateChannel(scope: Scope, id: number, patch: ChannelPatch): Promise<Channel | null>;
 
   /**
    * Writes one device batch in one transaction: readings (ignoring resent (channel, time)
@@ -316,11 +295,19 @@ export interface Store {
   findApiClientByAccessTokenHash(tokenHash: string, now: number): Promise<ApiClient | null>;
 
   createUser(scope: Scope, input: NewUser): Promise<User>;
-  listUsers(scope: Scope): Promise<User[]>;
+  listUsers(scope: Scope, filter?: { customerId?: number }): Promise<User[]>;
   getUser(scope: Scope, id: number): Promise<User | null>;
+  updateUser(scope: Scope, id: number, patch: UserPatch): Promise<User | null>;
   /** Login: unscoped by nature. E-mail addresses compare case-insensitively. */
   findUserCredentialsByEmail(email: string): Promise<UserCredentials | null>;
   findUserCredentialsByTokenHash(tokenHash: string): Promise<UserCredentials | null>;
-  setUserApiToken(userId: number, tokenHash: string, at: number, termsAcceptedAt: number): Promise<void>;
+  /** Keeps the first acceptance of the API terms; the first token records it. */
+  setUserApiToken(userId: number, tokenHash: string, at: number): Promise<void>;
   setUserPassword(userId: number, passwordHash: string): Promise<void>;
+  /** A new link replaces the user's unused ones. */
+  createPasswordLink(link: NewPasswordLink): Promise<void>;
+  /** An unused, unexpired link of an enabled user; null otherwise (unscoped: the link is the credential). */
+  findPasswordLink(tokenHash: string, now: number): Promise<PasswordLinkInfo | null>;
+  /** Uses the link once and sets the password; null when it cannot be used. */
+  redeemPasswordLink(tokenHash: string, passwordHash: string, now: number): Promise<User | null>;
 }

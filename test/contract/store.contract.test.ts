@@ -331,7 +331,7 @@ for (const factory of storeFactories()) {
         expect(await store.getUser(P, user.id)).toEqual(user);
         expect(await store.getUser(P, user.id + 1_000)).toBeNull();
 
-        const operator = await store.createUser(P, { customerId: null, email: 'ops@flowline.example', name: 'Ops', role: 'admin', passwordHash: 'scrypt$hash-2' });
+        const operator = await store.createUser(P, { customerId: null, operator: true, email: 'ops@flowline.example', name: 'Ops', role: 'admin', passwordHash: 'scrypt$hash-2' });
         expect(operator.customerId).toBeNull();
         expect(await store.listUsers(P)).toEqual([user, operator]);
       });
@@ -341,7 +341,7 @@ for (const factory of storeFactories()) {
         const beta = await store.createCustomer(P, 'Beta');
         const first = await store.createUser(P, { customerId: acme.id, email: 'bob@example.com', name: 'Bob', role: 'user', passwordHash: 'h' });
         await expectAppError(store.createUser(P, { customerId: beta.id, email: 'BOB@Example.com', name: 'Bob 2', role: 'user', passwordHash: 'h2' }), 'conflict', 409);
-        await expectAppError(store.createUser(P, { customerId: null, email: ' bob@example.com', name: 'Bob 3', role: 'admin', passwordHash: 'h3' }), 'conflict', 409);
+        await expectAppError(store.createUser(P, { customerId: null, operator: true, email: ' bob@example.com', name: 'Bob 3', role: 'admin', passwordHash: 'h3' }), 'conflict', 409);
         expect(await store.listUsers(P)).toEqual([first]);
       });
 
@@ -367,21 +367,23 @@ for (const factory of storeFactories()) {
         const erin = await store.createUser(P, { customerId: acme.id, email: 'erin@example.com', name: 'Erin', role: 'user', passwordHash: 'p' });
         expect(await store.findUserCredentialsByTokenHash('hash-1')).toBeNull();
 
-        await store.setUserApiToken(dave.id, 'hash-1', T2026 + 100, T2026 + 101);
+        await store.setUserApiToken(dave.id, 'hash-1', T2026 + 100);
         const found = await store.findUserCredentialsByTokenHash('hash-1');
         expect(found).toEqual({
           ...dave,
           hasApiToken: true,
           apiTokenCreatedAt: T2026 + 100,
-          apiTermsAcceptedAt: T2026 + 101,
+          apiTermsAcceptedAt: T2026 + 100,
           passwordHash: 'p',
           apiTokenHash: 'hash-1',
+          customerDisabledAt: null,
         });
         expect(await store.getUser(P, dave.id)).toMatchObject({ hasApiToken: true, apiTokenCreatedAt: T2026 + 100 });
 
-        await store.setUserApiToken(dave.id, 'hash-2', T2026 + 200, T2026 + 200);
+        await store.setUserApiToken(dave.id, 'hash-2', T2026 + 200);
         expect(await store.findUserCredentialsByTokenHash('hash-1')).toBeNull();
-        expect(await store.findUserCredentialsByTokenHash('hash-2')).toMatchObject({ id: dave.id, apiTokenHash: 'hash-2', apiTokenCreatedAt: T2026 + 200 });
+        // The terms were accepted once, with the first token; a new token keeps that time.
+        expect(await store.findUserCredentialsByTokenHash('hash-2')).toMatchObject({ id: dave.id, apiTokenHash: 'hash-2', apiTokenCreatedAt: T2026 + 200, apiTermsAcceptedAt: T2026 + 100 });
         expect(await store.findUserCredentialsByEmail('dave@example.com')).toMatchObject({ apiTokenHash: 'hash-2' });
         // Another user is untouched.
         expect(await store.getUser(P, erin.id)).toEqual(erin);
@@ -745,8 +747,8 @@ for (const factory of storeFactories()) {
         expect(channel).toMatchObject({ id: start.channels, processId: start.processes, controllerId: start.controllers });
         const user = await store.createUser(P, { customerId: customer.id, email: 'future@example.com', name: 'F', role: 'user', passwordHash: 'h' });
         expect(user).toMatchObject({ id: start.users, customerId: start.customers });
-        await store.setUserApiToken(user.id, 'future-hash', T2100 + 2, T2100 + 3);
-        expect(await store.findUserCredentialsByTokenHash('future-hash')).toMatchObject({ id: start.users, apiTokenCreatedAt: T2100 + 2, apiTermsAcceptedAt: T2100 + 3 });
+        await store.setUserApiToken(user.id, 'future-hash', T2100 + 2);
+        expect(await store.findUserCredentialsByTokenHash('future-hash')).toMatchObject({ id: start.users, apiTokenCreatedAt: T2100 + 2, apiTermsAcceptedAt: T2100 + 2 });
 
         const outcome = await store.ingest(
           controller.id,

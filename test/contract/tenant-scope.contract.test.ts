@@ -245,7 +245,7 @@ for (const factory of storeFactories()) {
         await expectAppError(store.createCustomer(scopeA, 'Gamma'), 'forbidden', 403);
         expect(await store.listCustomers(P)).toEqual(customersBefore);
         await expectAppError(
-          store.createUser(scopeA, { customerId: null, email: 'root@acme.example', name: 'Root', role: 'admin', passwordHash: 'h' }),
+          store.createUser(scopeA, { customerId: null, operator: true, email: 'root@acme.example', name: 'Root', role: 'admin', passwordHash: 'h' }),
           'not_found',
           404,
         );

@@ -71,7 +71,7 @@ export const ingestRoutes: FastifyPluginAsyncTypebox<{ store: Store; clock: Cloc
         const credentials = parseAuthorization(request.headers.authorization);
         if (!credentials) throw ERRORS.notAuthenticated();
         if (credentials.scheme !== 'token') throw ERRORS.invalidIngestKey();
-        request.ingestController = await controllerForIngestKey(store, credentials.token);
+        request.ingestController = await controllerForIngestKey(store, credentials.token, clock.now());
       },
     },
     async (request) => {

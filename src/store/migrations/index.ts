@@ -5,6 +5,7 @@ import { flowRollups } from './0002-flow-rollups.js';
 import { serverAlarms } from './0003-server-alarms.js';
 import { webhooks } from './0004-webhooks.js';
 import { apiClients } from './0005-api-clients.js';
+import { onboarding } from './0006-onboarding.js';
 
 /**
  * Migrations are listed in code (not read from a folder) so they run the same from TypeScript
@@ -18,6 +19,7 @@ function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
     '0003-server-alarms': serverAlarms(),
     '0004-webhooks': webhooks(dialect),
     '0005-api-clients': apiClients(dialect),
+    '0006-onboarding': onboarding(dialect),
   };
 }
 
