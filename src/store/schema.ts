@@ -6,7 +6,8 @@ export interface CustomersTable {
   id: Generated<number>;
   name: string;
   created_at: number;
-  disabled_at: number | null;
+  /** Added by 0006; left out of inserts so that earlier schemas (migration tests) still take them. */
+  disabled_at: Generated<number | null>;
 }
 
 export interface FacilitiesTable {

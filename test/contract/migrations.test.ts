@@ -45,8 +45,8 @@ async function emptyDatabase(name: 'sqlite' | 'postgres'): Promise<EmptyDatabase
 }
 
 /** Every migration, in the order they apply. */
-const MIGRATIONS = ['0001-initial', '0002-flow-rollups', '0003-server-alarms', '0004-webhooks', '0005-api-clients'];
-const LATEST = '0005-api-clients';
+const MIGRATIONS = ['0001-initial', '0002-flow-rollups', '0003-server-alarms', '0004-webhooks', '0005-api-clients', '0006-onboarding'];
+const LATEST = '0006-onboarding';
 /** Tables of 0001-initial, and those 0002-flow-rollups adds. */
 const INITIAL_TABLES = ['alarms', 'channels', 'controllers', 'customers', 'facilities', 'processes', 'readings', 'users'];
 const ROLLUP_TABLES = ['flow_days', 'flow_hours'];
@@ -54,7 +54,9 @@ const ROLLUP_TABLES = ['flow_days', 'flow_hours'];
 const WEBHOOK_TABLES = ['webhook_deliveries', 'webhook_endpoints'];
 /** 0005-api-clients. */
 const API_CLIENT_TABLES = ['api_access_tokens', 'api_clients'];
-const APP_TABLES = [...INITIAL_TABLES, ...ROLLUP_TABLES, ...WEBHOOK_TABLES, ...API_CLIENT_TABLES].sort();
+/** 0006-onboarding. */
+const ONBOARDING_TABLES = ['ingest_keys', 'password_links'];
+const APP_TABLES = [...INITIAL_TABLES, ...ROLLUP_TABLES, ...WEBHOOK_TABLES, ...API_CLIENT_TABLES, ...ONBOARDING_TABLES].sort();
 const MIGRATION_TABLES = ['flowline_migrations', 'flowline_migrations_lock'];
 /** Those of 0001-initial (the rollup tables of 0002 have only their primary keys). */
 const INITIAL_INDEXES = [
@@ -76,7 +78,9 @@ const INDEXES_AT_0003 = [...INITIAL_INDEXES, 'alarms_one_active_server_alarm'].s
 const WEBHOOK_INDEXES = ['webhook_deliveries_due_idx', 'webhook_deliveries_endpoint_idx', 'webhook_endpoints_customer_idx'];
 const INDEXES_AT_0004 = [...INDEXES_AT_0003, ...WEBHOOK_INDEXES].sort();
 /** 0005-api-clients adds one index (and unique client ids and token digests). */
-const APP_INDEXES = [...INDEXES_AT_0004, 'api_clients_customer_idx'].sort();
+const INDEXES_AT_0005 = [...INDEXES_AT_0004, 'api_clients_customer_idx'].sort();
+/** 0006-onboarding adds one index per new table (and unique link and key digests). */
+const APP_INDEXES = [...INDEXES_AT_0005, 'ingest_keys_controller_idx', 'password_links_user_idx'].sort();
 
 async function tables(db: Kysely<unknown>, dialect: StoreDialect): Promise<string[]> {
   const result =
@@ -169,12 +173,18 @@ for (const factory of storeFactories()) {
       expectSameRollups(rollups.days, [{ start: hour - (hour % DAY), volume: 100, pings: 2 }], 'flow_days');
     });
 
-    it('migrating down one step at a time undoes 0005, 0004, 0003, 0002 then 0001, leaving an empty database; migrating up again works', async () => {
+    it('migrating down one step at a time undoes 0006, 0005, 0004, 0003, 0002 then 0001, leaving an empty database; migrating up again works', async () => {
       const { store, dialect } = await fresh();
       await store.migrate();
       const db = store.kysely as Kysely<unknown>;
       const kept = await store.createCustomer(PLATFORM_SCOPE, 'Will be dropped with 0001');
       const migrator = createMigrator(db, dialect);
+
+      const onboardingDown = await migrator.migrateDown();
+      expect(onboardingDown.error).toBeUndefined();
+      expect(onboardingDown.results).toEqual([{ migrationName: '0006-onboarding', direction: 'Down', status: 'Success' }]);
+      expect(await tables(db, dialect)).toEqual([...INITIAL_TABLES, ...ROLLUP_TABLES, ...WEBHOOK_TABLES, ...API_CLIENT_TABLES, ...MIGRATION_TABLES].sort());
+      expect(await indexes(db, dialect)).toEqual(INDEXES_AT_0005);
 
       const clientsDown = await migrator.migrateDown();
       expect(clientsDown.error).toBeUndefined();
@@ -203,7 +213,8 @@ for (const factory of storeFactories()) {
       expect(await indexes(db, dialect)).toEqual(INITIAL_INDEXES);
       expect(await appliedMigrations(db)).toEqual(['0001-initial']);
       expect(await store.currentMigration()).toBe('0001-initial');
-      expect(await store.listCustomers(PLATFORM_SCOPE)).toEqual([kept]);
+      // (Without 0006 the customer has no disabled_at column.)
+      expect((await store.listCustomers(PLATFORM_SCOPE)).map((c) => [c.id, c.name])).toEqual([[kept.id, kept.name]]);
 
       // Second step: everything else.
       const second = await migrator.migrateDown();
@@ -234,6 +245,7 @@ for (const factory of storeFactories()) {
       const down = await createMigrator(db, dialect).migrateTo(NO_MIGRATIONS);
       expect(down.error).toBeUndefined();
       expect(down.results).toEqual([
+        { migrationName: '0006-onboarding', direction: 'Down', status: 'Success' },
         { migrationName: '0005-api-clients', direction: 'Down', status: 'Success' },
         { migrationName: '0004-webhooks', direction: 'Down', status: 'Success' },
         { migrationName: '0003-server-alarms', direction: 'Down', status: 'Success' },
@@ -274,7 +286,34 @@ for (const factory of storeFactories()) {
       expect(await store.currentMigration()).toBe(LATEST);
       expect(await appliedMigrations(db)).toEqual(MIGRATIONS);
       expect(await tables(db, dialect)).toEqual([...APP_TABLES, ...MIGRATION_TABLES].sort());
-      expect(await store.listCustomers(PLATFORM_SCOPE)).toEqual([customer]);
+      expect(await store.listCustomers(PLATFORM_SCOPE)).toEqual([{ ...customer, disabledAt: null }]);
+    });
+
+    // Before 0006 a controller held one ingest key in `controllers.ingest_key_hash`, and a user
+    // without a customer was an operator by implication. Both must keep working after it.
+    it('upgrading a 0005 database keeps ingest keys working and makes customer-less users operators', async () => {
+      const { store, dialect } = await fresh();
+      const db = store.kysely as Kysely<unknown>;
+      await createMigrator(db, dialect).migrateTo('0005-api-clients');
+      const customer = await sql<{ id: number }>`insert into customers (name, created_at) values ('Legacy', 1) returning id`.execute(db);
+      const customerId = Number(customer.rows[0]!.id);
+      const facility = await sql<{ id: number }>`insert into facilities (customer_id, name, time_zone, created_at) values (${customerId}, 'Plant', 'UTC', 1) returning id`.execute(db);
+      await sql`insert into controllers (customer_id, facility_id, serial_number, model, name, ingest_key_hash, created_at)
+        values (${customerId}, ${Number(facility.rows[0]!.id)}, '1234567890', 'W900', 'Tower', 'legacy-key-digest', 1)`.execute(db);
+      await sql`insert into users (customer_id, email, name, role, password_hash, created_at) values (null, 'ops@example.com', 'Ops', 'admin', 'h', 1)`.execute(db);
+      await sql`insert into users (customer_id, email, name, role, password_hash, created_at) values (${customerId}, 'u@example.com', 'U', 'user', 'h', 1)`.execute(db);
+
+      expect(await store.migrate()).toEqual(['0006-onboarding']);
+      expect(await store.findControllerByIngestKeyHash('legacy-key-digest', 2)).toMatchObject({ serialNumber: '1234567890' });
+      const [key] = await store.listIngestKeys(PLATFORM_SCOPE, (await store.getControllerBySerial(PLATFORM_SCOPE, '1234567890'))!.id);
+      expect(key).toMatchObject({ customerId, expiresAt: null, revokedAt: null });
+      expect(await store.findUserCredentialsByEmail('ops@example.com')).toMatchObject({ operator: true, customerId: null, disabledAt: null });
+      expect(await store.findUserCredentialsByEmail('u@example.com')).toMatchObject({ operator: false, customerId });
+
+      // And back down: the controller holds its key again.
+      await createMigrator(db, dialect).migrateTo('0005-api-clients');
+      const row = await sql<{ ingest_key_hash: string | null }>`select ingest_key_hash from controllers`.execute(db);
+      expect(row.rows).toEqual([{ ingest_key_hash: 'legacy-key-digest' }]);
     });
 
     // Releases before 0002 already stored flowrate readings (the demo's flow sensors, any

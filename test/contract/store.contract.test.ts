@@ -61,7 +61,7 @@ for (const factory of storeFactories()) {
         const alpha = await store.createCustomer(P, 'Alpha Utilities');
         clock.advance(1_000);
         const mu = await store.createCustomer(P, 'Mu Mining');
-        expect(zeta).toEqual({ id: expect.any(Number), name: 'Zeta Water', createdAt: T2026 });
+        expect(zeta).toEqual({ id: expect.any(Number), name: 'Zeta Water', createdAt: T2026, disabledAt: null });
         expect(alpha.createdAt).toBe(T2026 + 1_000);
         expect(Number.isInteger(zeta.id)).toBe(true);
         expect(alpha.id).toBeGreaterThan(zeta.id);
@@ -319,9 +319,12 @@ for (const factory of storeFactories()) {
         expect(user).toEqual({
           id: expect.any(Number),
           customerId: acme.id,
+          operator: false,
           email: 'alice.smith@example.com',
           name: 'Alice',
           role: 'admin',
+          hasPassword: true,
+          disabledAt: null,
           hasApiToken: false,
           apiTokenCreatedAt: null,
           apiTermsAcceptedAt: null,
@@ -353,7 +356,7 @@ for (const factory of storeFactories()) {
       it('finds credentials by e-mail case-insensitively', async () => {
         const acme = await store.createCustomer(P, 'Acme');
         const carol = await store.createUser(P, { customerId: acme.id, email: 'carol@example.com', name: 'Carol', role: 'user', passwordHash: 'scrypt$carol' });
-        const expected = { ...carol, passwordHash: 'scrypt$carol', apiTokenHash: null };
+        const expected = { ...carol, passwordHash: 'scrypt$carol', apiTokenHash: null, customerDisabledAt: null };
         expect(await store.findUserCredentialsByEmail('carol@example.com')).toEqual(expected);
         expect(await store.findUserCredentialsByEmail('CAROL@Example.Com')).toEqual(expected);
         expect(await store.findUserCredentialsByEmail(' carol@example.com ')).toEqual(expected);
@@ -736,7 +739,7 @@ for (const factory of storeFactories()) {
         }
         clock.set(T2100);
         const customer = await store.createCustomer(P, 'Future');
-        expect(customer).toEqual({ id: start.customers, name: 'Future', createdAt: T2100 });
+        expect(customer).toEqual({ id: start.customers, name: 'Future', createdAt: T2100, disabledAt: null });
         const facility = await store.createFacility(P, { customerId: customer.id, name: 'Plant' });
         expect(facility).toMatchObject({ id: start.facilities, customerId: start.customers, createdAt: T2100 });
         const controller = await store.createController(P, { facilityId: facility.id, serialNumber: newSerial(), model: 'flow_sensor', name: 'S', activatedAt: T2100 + 1 });

@@ -20,7 +20,7 @@ export class CustomersRepository {
 
   async create(scope: Scope, name: string): Promise<Customer> {
     if (scope.customerId !== null) throw ERRORS.forbidden('Only platform operators create customers.');
-    const row = await this.#ctx.db.insertInto('customers').values({ name, created_at: this.#ctx.now(), disabled_at: null }).returningAll().executeTakeFirstOrThrow();
+    const row = await this.#ctx.db.insertInto('customers').values({ name, created_at: this.#ctx.now() }).returningAll().executeTakeFirstOrThrow();
     return toCustomer(row);
   }
 
