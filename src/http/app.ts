@@ -13,6 +13,12 @@ import { parseRateLimits } from '../ratelimit/policy.js';
 import { setUpRateLimiting } from '../ratelimit/setup.js';
 import { errorHandler, renderNativeError, toAppError, type ErrorRenderer } from './plugins/error-handler.js';
 import { accountRoutes } from './routes/account.js';
+import { customerRoutes } from './onboarding/customers.js';
+import { facilityRoutes } from './onboarding/facilities.js';
+import { controllerRoutes } from './onboarding/controllers.js';
+import { userRoutes } from './onboarding/users.js';
+import type { LinkServices } from '../domain/accounts.js';
+import { mailerFor, type Mailer } from '../mail/mailer.js';
 import { healthRoutes } from './routes/health.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { monitoringRoutes } from './routes/monitoring.js';
@@ -37,6 +43,13 @@ export interface AppDependencies {
   secrets?: SecretBox;
   /** Told when an ingest may have queued webhook deliveries. */
   webhookWorker?: { poke(): void };
+  /** Sends invitations and reset links; by default the one SMTP_URL configures (none: links are only returned). */
+  mailer?: Mailer;
+}
+
+/** Where people reach this server, for links in mail: PUBLIC_URL, or the address it listens on. */
+export function publicUrlOf(config: Config): string {
+  return config.publicUrl ?? `http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host}:${config.port}`;
 }
 
 /**
@@ -112,11 +125,19 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(healthRoutes, { store });
   await app.register(ingestRoutes, { store, clock, ...(deps.webhookWorker ? { onQueued: deps.webhookWorker.poke } : {}) });
   const guard = await setUpRateLimiting(app, deps.config, store, clock, deps.rateCounter);
+  const ownMailer = deps.mailer ? null : mailerFor(deps.config);
+  if (ownMailer?.close) app.addHook('onClose', async () => ownMailer.close?.());
+  const mailer = deps.mailer ?? ownMailer!;
+  const links: LinkServices = { store, clock, mailer, publicUrl: publicUrlOf(deps.config) };
   await app.register(
     async (api) => {
       api.addHook('onRequest', guard('flowline', (seconds) => `Rate limit exceeded. Try again in ${seconds} seconds.`));
-      await api.register(accountRoutes, { store, clock });
+      await api.register(accountRoutes, { store, clock, links });
       await api.register(monitoringRoutes, { store });
+      await api.register(customerRoutes, { store, clock });
+      await api.register(facilityRoutes, { store });
+      await api.register(controllerRoutes, { store, clock });
+      await api.register(userRoutes, { links });
     },
     { prefix: '/api/flowline/v1' },
   );

@@ -1,12 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { regenerateOwnToken } from '../../domain/accounts.js';
+import { changeOwnPassword, inspectPasswordLink, regenerateOwnToken, requestPasswordReset, setPasswordWithLink, type LinkServices } from '../../domain/accounts.js';
 import type { Clock } from '../../domain/time.js';
 import { formatIsoMillis } from '../../domain/time.js';
 import { ERRORS } from '../../errors.js';
 import { principalOf } from '../plugins/auth.js';
 import type { Store } from '../../store/store.js';
 import { IsoTimeSchema, nativeErrors, Nullable } from '../schemas/common.js';
+import { LinkTokenSchema, PasswordSchema } from '../onboarding/schemas.js';
 
 const AccountSchema = Type.Object({
   id: Type.Integer(),
@@ -14,6 +15,7 @@ const AccountSchema = Type.Object({
   name: Type.String(),
   role: Type.Union([Type.Literal('admin'), Type.Literal('user')]),
   customer_id: Nullable(Type.Integer()),
+  operator: Type.Boolean(),
   has_api_token: Type.Boolean(),
   api_token_created_at: Nullable(IsoTimeSchema),
   api_terms_accepted_at: Nullable(IsoTimeSchema),
@@ -27,8 +29,21 @@ const TokenSchema = Type.Object({
 
 const isoOrNull = (ms: number | null) => (ms === null ? null : formatIsoMillis(ms));
 
-/** "My Account": who am I, and (with a password login) generate a new API token. */
-export const accountRoutes: FastifyPluginAsyncTypebox<{ store: Store; clock: Clock }> = async (app, { store, clock }) => {
+const DetailSchema = Type.Object({ detail: Type.String() });
+const LinkInfoSchema = Type.Object({
+  email: Type.String(),
+  name: Type.String(),
+  purpose: Type.Union([Type.Literal('invite'), Type.Literal('reset')]),
+  expires_at: IsoTimeSchema,
+});
+/** Set-password links are redeemed without credentials: the link is the credential. Counted per IP. */
+const publicRoute = { rateClass: 'public' } as const;
+
+/**
+ * "My Account": who am I, generate a new API token (with a password login), change the
+ * password; and, without credentials, the set-password link flow (invitations and resets).
+ */
+export const accountRoutes: FastifyPluginAsyncTypebox<{ store: Store; clock: Clock; links: LinkServices }> = async (app, { store, clock, links }) => {
   app.get(
     '/account',
     { schema: { tags: ['account'], operationId: 'account.get', summary: 'The signed-in account', response: { 200: AccountSchema, ...nativeErrors } } },
@@ -43,6 +58,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ store: Store; clock: Clo
         name: user.name,
         role: user.role,
         customer_id: user.customerId,
+        operator: user.operator,
         has_api_token: user.hasApiToken,
         api_token_created_at: isoOrNull(user.apiTokenCreatedAt),
         api_terms_accepted_at: isoOrNull(user.apiTermsAcceptedAt),
@@ -72,5 +88,81 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ store: Store; clock: Clo
         terms_accepted_at: formatIsoMillis(issued.termsAcceptedAt),
       });
     },
+  );
+
+  app.put(
+    '/account/password',
+    {
+      schema: {
+        tags: ['account'],
+        operationId: 'account.changePassword',
+        summary: 'Change your password (the current one is needed)',
+        body: Type.Object({ current_password: Type.String({ maxLength: 1024 }), new_password: PasswordSchema }, { additionalProperties: false }),
+        response: { 204: Type.Null(), ...nativeErrors },
+      },
+    },
+    async (request, reply) => {
+      await changeOwnPassword(store, principalOf(request), request.body.current_password, request.body.new_password);
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.post(
+    '/account/password-reset',
+    {
+      config: publicRoute,
+      schema: {
+        tags: ['account'],
+        operationId: 'account.requestPasswordReset',
+        summary: 'Forgot your password: a reset link is e-mailed (no credentials)',
+        description: 'Answers 202 whatever the address, so it reveals no accounts. Needs mail (SMTP_URL); without it, an admin makes a link (POST /users/{id}/password-link or `flowline user reset-password`).',
+        security: [],
+        body: Type.Object({ email: Type.String({ minLength: 1, maxLength: 254 }) }, { additionalProperties: false }),
+        response: { 202: DetailSchema, ...nativeErrors },
+      },
+    },
+    async (request, reply) => {
+      // Not awaited: the answer must take as long for an unknown address as for a real one.
+      void requestPasswordReset(links, request.body.email, (error) => request.log.warn({ err: error }, 'could not e-mail a reset link')).catch((error: unknown) =>
+        request.log.error({ err: error }, 'password reset request failed'),
+      );
+      return reply.status(202).send({ detail: 'If the address belongs to an account, a reset link is on its way to it.' });
+    },
+  );
+
+  app.post(
+    '/account/password-link',
+    {
+      config: publicRoute,
+      schema: {
+        tags: ['account'],
+        operationId: 'account.inspectPasswordLink',
+        summary: 'Whose set-password link this is, before choosing the password (no credentials)',
+        security: [],
+        body: Type.Object({ token: LinkTokenSchema }, { additionalProperties: false }),
+        response: { 200: LinkInfoSchema, ...nativeErrors },
+      },
+    },
+    async (request) => {
+      const info = await inspectPasswordLink(store, request.body.token, clock);
+      return { email: info.email, name: info.name, purpose: info.purpose, expires_at: formatIsoMillis(info.expiresAt) };
+    },
+  );
+
+  app.post(
+    '/account/set-password',
+    {
+      config: publicRoute,
+      schema: {
+        tags: ['account'],
+        operationId: 'account.setPassword',
+        summary: 'Set your password with a one-time link (no credentials)',
+        description: 'The token is the `#token=` part of the link. It works once, before it expires; then log in with your e-mail and the new password.',
+        security: [],
+        body: Type.Object({ token: LinkTokenSchema, password: PasswordSchema }, { additionalProperties: false }),
+        response: { 200: Type.Object({ email: Type.String() }), ...nativeErrors },
+      },
+    },
+    async (request) => ({ email: (await setPasswordWithLink(store, request.body.token, request.body.password, clock)).email }),
   );
 };

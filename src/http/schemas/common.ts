@@ -22,6 +22,7 @@ export const nativeErrors = {
   401: NativeErrorSchema,
   403: NativeErrorSchema,
   404: NativeErrorSchema,
+  409: NativeErrorSchema,
   413: NativeErrorSchema,
   422: NativeErrorSchema,
 } as const;
