@@ -71,6 +71,8 @@ export class IngestKeysRepository {
       .set({ revoked_at: at })
       .where('controller_id', '=', controllerId)
       .where('revoked_at', 'is', null)
+      // An expired key is already dead: revoking it would change nothing but its record.
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', at)]))
       .$if(keyId !== undefined, (q) => q.where('id', '=', keyId!))
       .$call((q) => inScope(q, scope))
       .executeTakeFirst();
