@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { createAccount, normalEmail } from '../domain/accounts.js';
+import { issuePasswordLink, normalEmail, type LinkServices } from '../domain/accounts.js';
 import type { Principal } from '../domain/auth.js';
 import { scopeOf } from '../domain/auth.js';
 import { ERRORS } from '../errors.js';
@@ -123,19 +122,24 @@ function customerOf(principal: Principal): number {
   return principal.customerId;
 }
 
-export async function createRecord(store: Store, principal: Principal, model: ModelDef, data: Record<string, unknown>, at: number): Promise<number> {
+/**
+ * `links` makes a new user's invitation (a set-password link, e-mailed when mail is
+ * configured; an admin can ask for it again through /api/flowline/v1/users/{id}/password-link).
+ */
+export async function createRecord(store: Store, principal: Principal, model: ModelDef, data: Record<string, unknown>, at: number, links?: LinkServices): Promise<number> {
   mayWrite(model, principal);
   const customerId = customerOf(principal);
   const row = await values(store, principal, model, data, true);
   if (model.type === 'user') {
-    // A user made here gets a random password, to be replaced through the web app.
-    const user = await createAccount(store, scopeOf(principal), {
+    // No password until the user follows their invitation: nobody else ever knows it.
+    const user = await store.createUser(scopeOf(principal), {
       customerId,
       email: String(row.email),
       name: String(row.name),
       role: row.role === 'admin' ? 'admin' : 'user',
-      password: randomBytes(18).toString('base64url'),
+      passwordHash: null,
     });
+    if (links) await issuePasswordLink(links, user, 'invite');
     return user.id;
   }
   if (model.type === 'channel') await checkChannelProcess(store, principal, null, row);

@@ -149,7 +149,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   };
   await app.register(flowCommandFace, { store, guard, webhooks, prefix: '/api/v1' });
   await app.register(fluentFace, { store, guard, clock, webhooks });
-  await app.register(fluxxFace, { store, guard, clock, limits: parseRateLimits(deps.config.rateLimits).fluxx, prefix: FLUXX_BASE });
+  await app.register(fluxxFace, { store, guard, clock, limits: parseRateLimits(deps.config.rateLimits).fluxx, links, prefix: FLUXX_BASE });
   await app.register(oauthRoutes, { store, guard, clock });
 
   return app;

@@ -16,6 +16,7 @@ import { errorHandler, type ErrorRenderer } from '../plugins/error-handler.js';
 import { principalOf } from '../plugins/auth.js';
 import { apiDoc, apiDocHtml, classDoc, classDocHtml } from '../../fluxx/doc.js';
 import { createRecord, dataOf, deleteRecord, updateRecord } from '../../fluxx/writes.js';
+import type { LinkServices } from '../../domain/accounts.js';
 
 /**
  * The Fluxx face (seed 001) at /api/rest/v2: generic REST over every model of
@@ -61,7 +62,7 @@ function wire(fields: FieldDef[], row: RecordRow): Record<string, unknown> {
   return out;
 }
 
-export const fluxxFace: FastifyPluginAsyncTypebox<{ store: Store; guard: FaceGuardFactory; clock: Clock; limits: FacePolicies }> = async (app, { store, guard, clock, limits }) => {
+export const fluxxFace: FastifyPluginAsyncTypebox<{ store: Store; guard: FaceGuardFactory; clock: Clock; limits: FacePolicies; links?: LinkServices }> = async (app, { store, guard, clock, limits, links }) => {
   app.setErrorHandler(errorHandler(renderFluxxError));
   app.setNotFoundHandler((request, reply) => reply.status(404).send(renderFluxxError(ERRORS.notFound(`Route ${request.method} ${request.url.split('?')[0]}`), request)));
   await registerBodyParsers(app);
@@ -138,7 +139,7 @@ export const fluxxFace: FastifyPluginAsyncTypebox<{ store: Store; guard: FaceGua
     async (request, reply) => {
       const model = modelOf(request.params.model_type);
       const raw = mergeParams(request.query, request.body);
-      const id = await createRecord(store, principalOf(request), model, dataOf(raw.data), clock.now());
+      const id = await createRecord(store, principalOf(request), model, dataOf(raw.data), clock.now(), links);
       return reply.status(201).send(await answerWith(request, model, id, raw));
     },
   );

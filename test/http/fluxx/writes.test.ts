@@ -90,6 +90,16 @@ for (const factory of storeFactories()) {
       const user = await write(a.admin.token, 'POST', '/user', { data: { email: 'Second@Acme.example', name: 'Second', role: 'admin' }, cols: ['email', 'role'] });
       expect(user.json()).toMatchObject({ user: { email: 'second@acme.example', role: 'admin' } });
       expect(user.body).not.toMatch(/password|token_hash/);
+      // The new user has no password until they follow an invitation; then they log in.
+      const userId = user.json().user.id as number;
+      const link = await app.inject({ method: 'POST', url: `/api/flowline/v1/users/${userId}/password-link`, headers: { authorization: `Token ${a.admin.token}` } });
+      expect(link.statusCode, link.body).toBe(201);
+      expect(link.json().set_password_link.purpose).toBe('invite');
+      const linkToken = /#token=(.+)$/.exec(link.json().set_password_link.url as string)![1];
+      const set = await app.inject({ method: 'POST', url: '/api/flowline/v1/account/set-password', payload: { token: linkToken, password: 'second-admin-password' } });
+      expect(set.statusCode, set.body).toBe(200);
+      const loggedIn = await app.inject({ url: `${PREFIX}/facility`, headers: { authorization: `Basic ${Buffer.from('second@acme.example:second-admin-password').toString('base64')}` } });
+      expect(loggedIn.statusCode).toBe(200);
       expect((await write(a.admin.token, 'DELETE', `/user/${a.admin.id}`)).statusCode).toBe(400);
     });
 
