@@ -1,7 +1,7 @@
 import { DEFAULT_RATE_LIMITS, type FacePolicies, type RatePolicy } from '../ratelimit/policy.js';
 import { DEFAULT_PER_PAGE, MAX_PER_PAGE } from './params.js';
 import { GROUP_TYPES, OPERATORS } from './filter.js';
-import { MODEL_TYPES, MODELS, type ModelDef, type ModelType } from './models.js';
+import { MODEL_TYPES, MODELS, type ModelDef, type ModelType } from '../domain/models.js';
 
 /**
  * The Fluxx documentation page (`/api/rest/v2/doc`), generated from the live model definitions

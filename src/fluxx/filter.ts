@@ -1,6 +1,6 @@
 import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
 import { COUNTED_DATE_OPERATORS, countedDateRange, RELATIVE_DATE_OPERATORS, relativeDateRange, type CountedDateOperator, type RelativeDateOperator, type TimeRange } from './dates.js';
-import { fieldOf, MODELS, type FieldDef, type ModelDef } from './models.js';
+import { fieldOf, MODELS, type FieldDef, type ModelDef } from '../domain/models.js';
 
 /**
  * Fluxx's `filter` grammar — `{"group_type": "and", "conditions": [[field, op, value], …]}`,

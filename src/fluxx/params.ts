@@ -1,6 +1,6 @@
 import { ERRORS } from '../errors.js';
 import { FilterError, parseFilter, type FilterNode } from './filter.js';
-import { fieldOf, MODELS, type FieldDef, type ModelDef } from './models.js';
+import { fieldOf, MODELS, type FieldDef, type ModelDef } from '../domain/models.js';
 
 /**
  * The index parameters of the Fluxx face, as clients send them: from the query string, a form,

@@ -4,7 +4,7 @@ import { scopeOf } from '../domain/auth.js';
 import { ERRORS } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { parseDateValue, parseNumberValue } from './filter.js';
-import { fieldOf, MODELS, type FieldDef, type ModelDef } from './models.js';
+import { fieldOf, MODELS, type FieldDef, type ModelDef } from '../domain/models.js';
 
 /**
  * Fluxx create/update/delete: `data` checked against the model definitions (writable fields,

@@ -1,4 +1,4 @@
-import { MODEL_TYPES, recordSchemas } from '../fluxx/models.js';
+import { MODEL_TYPES, recordSchemas } from '../domain/models.js';
 import { serverVersion } from '../version.js';
 import fastifySwagger, { type SwaggerTransform } from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';

@@ -18,7 +18,7 @@ import { deliveriesFor } from '../webhooks/fan-out.js';
 import { RETRY_FOR_MS } from '../webhooks/backoff.js';
 import { formatIsoSeconds } from '../domain/time.js';
 import { queryRecords, writeRecord, type RecordQuery, type RecordWrite } from './record-query.js';
-import type { ModelDef } from '../fluxx/models.js';
+import type { ModelDef } from '../domain/models.js';
 import { randomBytes } from 'node:crypto';
 import type { Database } from './schema.js';
 import { channelInScope, inScope, uniqueOrConflict, type Executor } from './scoped-query.js';

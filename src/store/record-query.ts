@@ -1,11 +1,11 @@
 import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool } from 'kysely';
 import type { Scope } from '../domain/scope.js';
 import { compileFilter, containsPattern, likeCondition, type FilterNode } from '../fluxx/filter.js';
-import type { FieldDef, ModelDef } from '../fluxx/models.js';
+import type { FieldDef, ModelDef } from '../domain/models.js';
 import type { Database } from './schema.js';
 
 /**
- * Generic reads over the models of src/fluxx/models.ts (the Fluxx face): a filtered, sorted,
+ * Generic reads over the models of src/domain/models.ts (the Fluxx face): a filtered, sorted,
  * paged list or one record, with only the chosen columns, inside the caller's tenant scope.
  * Identifiers all come from the model definitions; values are bound parameters.
  */

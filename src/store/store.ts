@@ -21,7 +21,7 @@ import type {
 import type { Ping } from '../domain/volume.js';
 import type { DialectName } from './dialects/dialect.js';
 import type { RecordQuery, RecordRow, RecordWrite } from './record-query.js';
-import type { ModelDef } from '../fluxx/models.js';
+import type { ModelDef } from '../domain/models.js';
 import type { CustomerPatch } from './repositories/customers.repository.js';
 import type { NewPasswordLink, NewUser, PasswordLinkInfo, UserPatch } from './repositories/users.repository.js';
 import type { ChannelPatch, ControllerPatch, FacilityPatch, NewChannel, NewController, NewFacility, NewProcess } from './repositories/sites.repository.js';

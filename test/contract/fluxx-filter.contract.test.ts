@@ -2,7 +2,7 @@ import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kyse
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PLATFORM_SCOPE } from '../../src/domain/scope.js';
 import { compileFilter, FilterError, parseFilter } from '../../src/fluxx/filter.js';
-import { MODELS, type ModelDef } from '../../src/fluxx/models.js';
+import { MODELS, type ModelDef } from '../../src/domain/models.js';
 import { createTenant, type TenantFixture } from '../helpers/fixtures.js';
 import { storeFactories, type TestStore } from '../helpers/stores.js';
 

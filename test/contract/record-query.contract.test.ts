@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customerScope, PLATFORM_SCOPE } from '../../src/domain/scope.js';
 import { parseFilter } from '../../src/fluxx/filter.js';
-import { MODEL_TYPES, MODELS } from '../../src/fluxx/models.js';
+import { MODEL_TYPES, MODELS } from '../../src/domain/models.js';
 import { createTenant, type TenantFixture } from '../helpers/fixtures.js';
 import { storeFactories, type TestStore } from '../helpers/stores.js';
 

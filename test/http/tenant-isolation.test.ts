@@ -5,6 +5,7 @@ import { basic, buildTestApp, manualClock } from '../helpers/app.js';
 import { createTenant, type TenantFixture } from '../helpers/fixtures.js';
 import { storeFactories, type TestStore } from '../helpers/stores.js';
 import { API, expectNativeError, ingest, registeredRoutes } from './support.js';
+import { ONBOARDING_ROUTE_CHECKS } from './onboarding/tenant-checks.js';
 
 type User = TenantFixture['user'];
 
@@ -39,6 +40,7 @@ async function viewOf(ctx: Ctx, t: TenantFixture) {
  * an entry here, so that every new route gets its tenant-isolation test.
  */
 const ROUTE_CHECKS: Record<string, (ctx: Ctx) => Promise<void>> = {
+  ...ONBOARDING_ROUTE_CHECKS,
   async 'GET /api/flowline/v1/account'({ app, a }) {
     for (const u of [a.user, a.admin]) {
       const res = await app.inject({ url: `${API}/account`, headers: asUser(u) });

@@ -6,7 +6,7 @@ import { Type } from 'typebox';
 import type { Clock } from '../../domain/time.js';
 import { formatIsoSeconds } from '../../domain/time.js';
 import { ERRORS } from '../../errors.js';
-import { isModelType, MODEL_TYPES, MODELS, type FieldDef, type ModelDef } from '../../fluxx/models.js';
+import { isModelType, MODEL_TYPES, MODELS, type FieldDef, type ModelDef } from '../../domain/models.js';
 import { colsOf, mergeParams, parseIndexParams, type IndexParams } from '../../fluxx/params.js';
 import type { FacePolicies } from '../../ratelimit/policy.js';
 import type { FaceGuardFactory } from '../../ratelimit/setup.js';
@@ -20,7 +20,7 @@ import type { LinkServices } from '../../domain/accounts.js';
 
 /**
  * The Fluxx face (seed 001) at /api/rest/v2: generic REST over every model of
- * src/fluxx/models.ts, in the wire format public Fluxx clients read
+ * src/domain/models.ts, in the wire format public Fluxx clients read
  * (../shared/references/fluxx-observed.md): index, get, create, update, delete and the
  * documentation page; tokens are src/http/fluxx/oauth.ts.
  */

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MODEL_TYPES, MODELS } from '../../../src/fluxx/models.js';
+import { MODEL_TYPES, MODELS } from '../../../src/domain/models.js';
 import { buildTestApp, manualClock } from '../../helpers/app.js';
 import { createTenant, type TenantFixture } from '../../helpers/fixtures.js';
 import { storeFactories, type TestStore } from '../../helpers/stores.js';

@@ -1,7 +1,8 @@
 /**
  * The models the Fluxx face serves, defined once: the face's validation (cols, filter, sort,
- * relation), its writes, its OpenAPI schemas and its documentation page are all read from
- * here, so none of them can drift from the others.
+ * relation), its writes, its OpenAPI schemas, its documentation page and the store's generic
+ * record queries are all read from here, so none of them can drift from the others. (Here in
+ * domain/, not under the face, because the store reads them too.)
  */
 
 export type FieldType = 'integer' | 'number' | 'string' | 'boolean' | 'datetime';
