@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './config.js';
 
 const LEVELS = 'fatal, error, warn, info, debug, trace, silent';
+const MAIL_FROM = 'Flowline <flowline@localhost>';
+const KEY = Buffer.alloc(32, 7).toString('base64');
 
 /** The ConfigError thrown by loadConfig, or a failure when it does not throw one. */
 function configError(env: NodeJS.ProcessEnv, flags: Parameters<typeof loadConfig>[1] = {}): ConfigError {
@@ -17,7 +19,15 @@ function configError(env: NodeJS.ProcessEnv, flags: Parameters<typeof loadConfig
 
 describe('loadConfig', () => {
   it('has the documented defaults', () => {
-    const defaults = { port: 8080, host: '127.0.0.1', databaseUrl: './data/flowline.db', logLevel: 'info', noDataAlarmMinutes: 30, webhookLeaseSeconds: 60 };
+    const defaults = {
+      port: 8080,
+      host: '127.0.0.1',
+      databaseUrl: './data/flowline.db',
+      logLevel: 'info',
+      noDataAlarmMinutes: 30,
+      webhookLeaseSeconds: 60,
+      mailFrom: MAIL_FROM,
+    };
     expect(loadConfig()).toEqual(defaults);
     expect(loadConfig({})).toEqual(defaults);
     expect(loadConfig({}).redisUrl).toBeUndefined();
@@ -45,6 +55,13 @@ describe('loadConfig', () => {
       NO_DATA_ALARM_MINUTES: '0',
       RATE_LIMITS: 'fluent.default=50/1m',
       TRUST_PROXY: '10.0.0.0/8, 127.0.0.1',
+      SECRET_KEY: KEY,
+      WEBHOOK_LEASE_SECONDS: '120',
+      WEBHOOK_ALLOWED_NETWORKS: '127.0.0.0/8,::1',
+      PUBLIC_URL: 'https://flowline.example.com',
+      SMTP_URL: 'smtps://flowline:pw@mail.example.com:465',
+      MAIL_FROM: 'Flowline <flowline@example.com>',
+      LOG_FORMAT: 'json',
       UNRELATED: 'ignored',
     });
     expect(config).toEqual({
@@ -54,9 +71,15 @@ describe('loadConfig', () => {
       redisUrl: 'redis://cache.example:6379/0',
       logLevel: 'debug',
       noDataAlarmMinutes: 0,
-      webhookLeaseSeconds: 60,
+      webhookLeaseSeconds: 120,
       rateLimits: 'fluent.default=50/1m',
       trustProxy: '10.0.0.0/8, 127.0.0.1',
+      secretKey: KEY,
+      webhookAllowedNetworks: '127.0.0.0/8,::1',
+      publicUrl: 'https://flowline.example.com',
+      smtpUrl: 'smtps://flowline:pw@mail.example.com:465',
+      mailFrom: 'Flowline <flowline@example.com>',
+      logFormat: 'json',
     });
   });
 
@@ -82,7 +105,16 @@ describe('loadConfig', () => {
       { PORT: '9090', HOST: '0.0.0.0', DATABASE_URL: 'env.db', REDIS_URL: 'redis://env', LOG_LEVEL: 'debug' },
       { port: '7070', host: '::1', databaseUrl: 'flag.db', redisUrl: 'rediss://flag', logLevel: 'warn' },
     );
-    expect(config).toEqual({ port: 7070, host: '::1', databaseUrl: 'flag.db', redisUrl: 'rediss://flag', logLevel: 'warn', noDataAlarmMinutes: 30, webhookLeaseSeconds: 60 });
+    expect(config).toEqual({
+      port: 7070,
+      host: '::1',
+      databaseUrl: 'flag.db',
+      redisUrl: 'rediss://flag',
+      logLevel: 'warn',
+      noDataAlarmMinutes: 30,
+      webhookLeaseSeconds: 60,
+      mailFrom: MAIL_FROM,
+    });
   });
 
   it('takes numeric flags as given by the CLI, and mixes flags with the environment', () => {
@@ -94,6 +126,7 @@ describe('loadConfig', () => {
       logLevel: 'error',
       noDataAlarmMinutes: 30,
       webhookLeaseSeconds: 60,
+      mailFrom: MAIL_FROM,
     });
   });
 
@@ -157,10 +190,71 @@ describe('loadConfig', () => {
       expect(loadConfig({ PORT: 'abc', LOG_LEVEL: 'loud' }, { port: '8081', logLevel: 'info' })).toMatchObject({ port: 8081, logLevel: 'info' });
     });
 
+    it('PUBLIC_URL, SMTP_URL, MAIL_FROM and LOG_FORMAT', () => {
+      expect(configError({ PUBLIC_URL: 'flowline.example.com' }).message).toBe(
+        'PUBLIC_URL="flowline.example.com" is not valid: expected an http:// or https:// URL, e.g. https://flowline.example.com.',
+      );
+      expect(configError({ SMTP_URL: 'mail.example.com:25' }).message).toBe('SMTP_URL="mail.example.com:25" is not valid: expected an smtp:// or smtps:// URL.');
+      expect(configError({ MAIL_FROM: 'x' }).message).toBe('MAIL_FROM="x" is not valid: expected an e-mail address, e.g. Flowline <flowline@example.com>.');
+      expect(configError({ LOG_FORMAT: 'yaml' }).message).toBe('LOG_FORMAT="yaml" is not valid: expected json or pretty.');
+    });
+
+    it('WEBHOOK_LEASE_SECONDS and WEBHOOK_ALLOWED_NETWORKS', () => {
+      expect(configError({ WEBHOOK_LEASE_SECONDS: '0' }).message).toBe('WEBHOOK_LEASE_SECONDS=0 is not valid: expected a whole number of seconds from 1 to 3600.');
+      expect(configError({}, { webhookAllowedNetworks: '10.0.0.0/33' }).message).toBe(
+        '--webhook-allowed-networks="10.0.0.0/33" is not valid: expected a comma-separated list of networks such as 127.0.0.0/8,::1.',
+      );
+    });
+
+    it('never echoes SECRET_KEY, from the variable or the flag', () => {
+      const secret = 'not-a-key-but-still-secret';
+      for (const error of [configError({ SECRET_KEY: secret }), configError({}, { secretKey: secret })]) {
+        expect(error.message).toMatch(/^(SECRET_KEY|--secret-key) is not valid: expected 32 random bytes in base64 \(openssl rand -base64 32\)\.$/);
+        expect(error.message).not.toContain(secret);
+      }
+      // A key of the wrong length is refused too.
+      expect(configError({ SECRET_KEY: Buffer.alloc(16).toString('base64') }).message).toMatch(/^SECRET_KEY is not valid/);
+    });
+
+    it('echoes a bad SMTP_URL with its password replaced, however the password is written', () => {
+      expect(configError({ SMTP_URL: 'http://flowline:hunter2@mail.example.com:587' }).message).toBe(
+        'SMTP_URL="http://flowline:***@mail.example.com:587" is not valid: expected an smtp:// or smtps:// URL.',
+      );
+      for (const url of ['smtp:/flowline:hunter2@mail.example.com', 'flowline:hunter2@mail.example.com:587', 'http://flowline:hun@ter2@mail', 'http://flowline:hun/ter2@mail']) {
+        const message = configError({}, { smtpUrl: url }).message;
+        expect(message, url).toMatch(/^--smtp-url=".*:\*\*\*@.*" is not valid/);
+        expect(message, url).not.toMatch(/hunter2|ter2/);
+      }
+      // Without a password there is nothing to hide.
+      expect(configError({ SMTP_URL: 'http://mail.example.com' }).message).toContain('SMTP_URL="http://mail.example.com"');
+    });
+
     it('reports every bad value at once, one per line', () => {
       const lines = configError({ PORT: 'abc', LOG_LEVEL: 'loud', REDIS_URL: 'http://x' }).message.split('\n');
       expect(lines).toHaveLength(3);
       expect(lines.map((l) => l.split('=')[0]).sort()).toEqual(['LOG_LEVEL', 'PORT', 'REDIS_URL']);
+    });
+
+    it('reports every bad value however many there are', () => {
+      const bad = {
+        PORT: 'abc',
+        HOST: '',
+        DATABASE_URL: '',
+        LOG_LEVEL: 'loud',
+        LOG_FORMAT: 'yaml',
+        REDIS_URL: 'http://x',
+        RATE_LIMITS: 'nonsense',
+        TRUST_PROXY: 'everyone',
+        SECRET_KEY: 'short',
+        WEBHOOK_ALLOWED_NETWORKS: 'everywhere',
+        WEBHOOK_LEASE_SECONDS: '0',
+        NO_DATA_ALARM_MINUTES: '-1',
+        PUBLIC_URL: 'nowhere',
+        SMTP_URL: 'mail',
+        MAIL_FROM: 'x',
+      };
+      const named = configError(bad).message.split('\n').map((line) => /^[A-Z_]+/.exec(line)?.[0]);
+      expect(named.sort()).toEqual(Object.keys(bad).filter((name) => bad[name as keyof typeof bad] !== '').sort());
     });
   });
 });

@@ -1,20 +1,77 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { readFileSync } from 'node:fs';
 import { ConfigError, loadConfig, type Config, type ConfigFlags } from '../config.js';
+import { flagHelp, settingEntries, type SettingGroup } from '../settings.js';
 
-/** The flags every command that opens the store or serves shares; each overrides its variable. */
-export function withConfigFlags(command: Command, { server = false } = {}): Command {
-  command.option('--database-url <url>', 'SQLite file path, sqlite:<path>, or postgres://… (env DATABASE_URL, default ./data/flowline.db)');
-  command.option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (env LOG_LEVEL, default info)');
-  if (server) {
-    command.option('--port <port>', 'port to listen on (env PORT, default 8080)');
-    command.option('--host <host>', 'address to listen on (env HOST, default 127.0.0.1)');
-    command.option('--redis-url <url>', 'redis:// URL for state shared by several server processes (env REDIS_URL)');
-    command.option('--no-data-alarm-minutes <minutes>', 'raise a no-data alarm on controllers silent this long; 0 = off (env NO_DATA_ALARM_MINUTES, default 30)');
-    command.option('--webhook-lease-seconds <seconds>', 'how long a webhook delivery stays claimed by a worker (env WEBHOOK_LEASE_SECONDS, default 60)');
-    command.option('--rate-limits <list>', 'rate-limit overrides, e.g. fluent.default=100/1m,fluxx.write=60/1m (env RATE_LIMITS)');
-    command.option('--trust-proxy <value>', 'true, or the proxies\' addresses: where client IPs come from (env TRUST_PROXY)');
+/** What `{ server: true }` stood for before groups: `serve` sends mail too. */
+const SERVE_GROUPS: readonly SettingGroup[] = ['store', 'server', 'mail'];
+
+/**
+ * Gives a command the flags of the settings in `groups` (see SettingGroup), each overriding
+ * its variable, and loads `.env` before the command runs. `{ server: true }` is the form
+ * written before groups existed: `serve`'s groups; `{}` is `['store']`.
+ */
+export function withConfigFlags(command: Command, groups: readonly SettingGroup[] | { server?: boolean } = ['store']): Command {
+  const chosen = isGroupList(groups) ? groups : groups.server ? SERVE_GROUPS : ['store'];
+  for (const [, setting] of settingEntries()) {
+    if (!chosen.includes(setting.group)) continue;
+    const option = new Option(`${setting.flag} <${setting.argument}>`, flagHelp(setting));
+    // Commander reads a flag starting with --no- as the negation of another (and would put
+    // --no-data-alarm-minutes under `dataAlarmMinutes`); a setting's flag never is one.
+    option.negate = false;
+    command.addOption(option);
   }
-  return command;
+  return command.hook('preAction', () => loadDotEnv('.env'));
+}
+
+function isGroupList(groups: readonly SettingGroup[] | { server?: boolean }): groups is readonly SettingGroup[] {
+  return Array.isArray(groups);
+}
+
+/**
+ * Loads a `.env` file from the working directory into process.env, if there is one; the CLI
+ * does this before parsing configuration, loadConfig itself never does. process.loadEnvFile
+ * leaves a variable that is already set alone, so the environment wins over the file, and a
+ * flag over both. Its parser does not refuse anything: it skips what it cannot read, and a
+ * line without `=` swallows the line after it, so the lines are checked first.
+ */
+export function loadDotEnv(file: string): void {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    fail(`cannot read ${file}: ${(error as Error).message}`, 2);
+  }
+  const problem = dotEnvProblem(text);
+  if (problem !== undefined) fail(`cannot load ${file}: ${problem}`, 2);
+  try {
+    process.loadEnvFile(file);
+  } catch (error) {
+    fail(`cannot load ${file}: ${(error as Error).message}`, 2);
+  }
+}
+
+/**
+ * The first line of a .env text that is neither blank, a `#` comment, nor `NAME=value`
+ * (optionally after `export `), counting a quoted value over the lines it spans. The line
+ * itself is not quoted back: it may hold a secret.
+ */
+export function dotEnvProblem(text: string): string | undefined {
+  const lines = text.split(/\r?\n/);
+  for (let index = 0; index < lines.length; index++) {
+    const line = lines[index]!.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const value = /^(?:export\s+)?[\w.-]+\s*=\s*(.*)$/.exec(line)?.[1];
+    if (value === undefined) return `line ${index + 1} is not NAME=value (nor a # comment)`;
+    const quote = value[0];
+    if ((quote !== '"' && quote !== "'" && quote !== '`') || value.indexOf(quote, 1) !== -1) continue;
+    const opened = index;
+    do index++;
+    while (index < lines.length && !lines[index]!.includes(quote));
+    if (index === lines.length) return `line ${opened + 1} opens a ${quote}-quoted value that is never closed`;
+  }
+  return undefined;
 }
 
 export function configFrom(flags: ConfigFlags): Config {
