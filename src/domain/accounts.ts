@@ -3,6 +3,7 @@ import { ERRORS } from '../errors.js';
 import type { Mailer } from '../mail/mailer.js';
 import type { Store } from '../store/store.js';
 import { requireAdmin, targetCustomer, type Actor } from './actor.js';
+import { cleanName } from './onboarding.js';
 import { scopeOf, type Principal } from './auth.js';
 import type { Clock } from './time.js';
 import { formatIsoSeconds } from './time.js';
@@ -186,7 +187,7 @@ export async function inviteUser(services: LinkServices, actor: Actor, invitatio
     customerId,
     operator: invitation.operator === true,
     email,
-    name: invitation.name?.trim() || email,
+    name: invitation.name === undefined || invitation.name.trim() === '' ? email : cleanName(invitation.name, 'name'),
     role: invitation.role,
     passwordHash: null,
   });
@@ -249,7 +250,7 @@ export async function updateUser(store: Store, actor: Actor, userId: number, cha
     throw ERRORS.unprocessable('You cannot disable yourself or change your own role; ask another admin.');
   }
   const updated = await store.updateUser(actor.scope, userId, {
-    ...(change.name !== undefined ? { name: change.name } : {}),
+    ...(change.name !== undefined ? { name: cleanName(change.name, 'name') } : {}),
     ...(change.role !== undefined ? { role: change.role } : {}),
     ...(change.disabled !== undefined ? { disabledAt: change.disabled ? (user.disabledAt ?? clock.now()) : null } : {}),
   });

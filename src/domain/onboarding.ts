@@ -53,8 +53,16 @@ export interface FacilityInput {
 export async function createFacility(store: Store, actor: Actor, input: FacilityInput): Promise<Facility> {
   requireAdmin(actor);
   const customerId = targetCustomer(actor, input.customerId);
-  if (input.timeZone !== undefined) checkTimeZone(input.timeZone);
-  return store.createFacility(actor.scope, { ...input, customerId, name: cleanName(input.name, 'name') });
+  return store.createFacility(actor.scope, { ...facilityValues(input), customerId, name: cleanName(input.name, 'name') });
+}
+
+/** Time zones as IANA spells them (`utc` is stored as `UTC`); blank addresses as none. */
+function facilityValues<T extends Omit<Partial<FacilityInput>, 'customerId'>>(input: T): T {
+  return {
+    ...input,
+    ...(input.timeZone !== undefined ? { timeZone: canonicalTimeZone(input.timeZone) } : {}),
+    ...(input.address !== undefined ? { address: blankToNull(input.address) } : {}),
+  };
 }
 
 export async function listFacilities(store: Store, actor: Actor, filter: { customerId?: number } = {}): Promise<Facility[]> {
@@ -68,8 +76,7 @@ export async function getFacility(store: Store, actor: Actor, id: number): Promi
 export async function updateFacility(store: Store, actor: Actor, id: number, change: Omit<Partial<FacilityInput>, 'customerId'>): Promise<Facility> {
   await getFacility(store, actor, id);
   requireAdmin(actor);
-  if (change.timeZone !== undefined) checkTimeZone(change.timeZone);
-  return found(await store.updateFacility(actor.scope, id, { ...change, ...(change.name !== undefined ? { name: cleanName(change.name, 'name') } : {}) }), 'Facility');
+  return found(await store.updateFacility(actor.scope, id, { ...facilityValues(change), ...(change.name !== undefined ? { name: cleanName(change.name, 'name') } : {}) }), 'Facility');
 }
 
 // --- controllers, processes, channels -------------------------------------------------------
@@ -137,11 +144,14 @@ export function planControllerLayout(input: Pick<ControllerInput, 'model' | 'pro
     const number = cleanName(c.number, 'channel number');
     if (numbers.has(number)) throw ERRORS.invalidRequest(`Channel ${number} is listed twice.`);
     numbers.add(number);
-    if (c.process !== undefined && c.process !== null && !processes.includes(c.process)) {
-      throw ERRORS.invalidRequest(`Channel ${number} names process "${c.process}", which is not among the controller's processes (${processes.join(', ') || 'none'}).`);
+    // Process names are compared as stored: trimmed.
+    const process = c.process === undefined || c.process === null ? null : c.process.trim();
+    if (process !== null && !processes.includes(process)) {
+      throw ERRORS.invalidRequest(`Channel ${number} names process "${process}", which is not among the controller's processes (${processes.join(', ') || 'none'}).`);
     }
     const type = cleanName(c.type, 'channel type');
-    return { ...c, number, type, name: c.name?.trim() || number, kind: c.kind ?? (OUTPUT_TYPES.has(type.toLowerCase()) ? 'output' : 'input') };
+    const name = c.name === undefined || c.name.trim() === '' ? number : cleanName(c.name, 'channel name');
+    return { ...c, number, type, process, name, kind: c.kind ?? (OUTPUT_TYPES.has(type.toLowerCase()) ? 'output' : 'input') };
   });
   return { processes, channels: planned };
 }
@@ -155,36 +165,24 @@ export async function registerController(store: Store, actor: Actor, input: Cont
   const layout = planControllerLayout(input);
   if (!(await store.getFacility(actor.scope, input.facilityId))) throw ERRORS.notFound('Facility');
   const key = newIngestKey();
-  const controller = await store.createController(actor.scope, {
-    facilityId: input.facilityId,
-    serialNumber: cleanName(input.serialNumber, 'serial number'),
-    model: cleanName(input.model, 'model'),
-    name: cleanName(input.name, 'name'),
-    latitude: input.latitude ?? null,
-    longitude: input.longitude ?? null,
-    pipeDiameter: input.pipeDiameter ?? null,
-    activatedAt: input.activatedAt ?? (input.model === FLOW_SENSOR_MODEL ? clock.now() : null),
-    tag: input.tag ?? null,
-    ingestKeyHash: digestSecret(key),
-    ingestKeyPrefix: keyPrefix(key),
-  });
-  const processes: Process[] = [];
-  for (const name of layout.processes) processes.push(await store.createProcess(actor.scope, { controllerId: controller.id, name }));
-  const processByName = new Map(processes.map((p) => [p.name, p.id]));
-  const channels: Channel[] = [];
-  for (const c of layout.channels) {
-    channels.push(
-      await store.createChannel(actor.scope, {
-        controllerId: controller.id,
-        processId: c.process ? (processByName.get(c.process) ?? null) : null,
-        number: c.number,
-        name: c.name,
-        kind: c.kind,
-        type: c.type,
-        unit: c.unit ?? null,
-      }),
-    );
-  }
+  const { controller, processes, channels } = await store.registerController(
+    actor.scope,
+    {
+      facilityId: input.facilityId,
+      serialNumber: cleanName(input.serialNumber, 'serial number'),
+      model: cleanName(input.model, 'model'),
+      name: cleanName(input.name, 'name'),
+      latitude: input.latitude ?? null,
+      longitude: input.longitude ?? null,
+      pipeDiameter: input.pipeDiameter ?? null,
+      activatedAt: input.activatedAt ?? (input.model === FLOW_SENSOR_MODEL ? clock.now() : null),
+      tag: blankToNull(input.tag),
+      ingestKeyHash: digestSecret(key),
+      ingestKeyPrefix: keyPrefix(key),
+    },
+    layout.processes,
+    layout.channels.map((c) => ({ number: c.number, name: c.name, kind: c.kind, type: c.type, unit: blankToNull(c.unit), process: c.process ?? null })),
+  );
   const [record] = await store.listIngestKeys(actor.scope, controller.id);
   return { controller, processes, channels, ingestKey: { key, record: record! } };
 }
@@ -215,6 +213,7 @@ export async function updateController(store: Store, actor: Actor, id: number, c
       ...change,
       ...(change.name !== undefined ? { name: cleanName(change.name, 'name') } : {}),
       ...(change.model !== undefined ? { model: cleanName(change.model, 'model') } : {}),
+      ...(change.tag !== undefined ? { tag: blankToNull(change.tag) } : {}),
     }),
     'Controller',
   );
@@ -248,7 +247,7 @@ export async function createChannel(store: Store, actor: Actor, controllerId: nu
     name: planned!.name,
     kind: planned!.kind,
     type: planned!.type,
-    unit: input.unit ?? null,
+    unit: blankToNull(input.unit),
   });
 }
 
@@ -270,6 +269,7 @@ export async function updateChannel(store: Store, actor: Actor, id: number, chan
       ...change,
       ...(change.name !== undefined ? { name: cleanName(change.name, 'name') } : {}),
       ...(change.type !== undefined ? { type: cleanName(change.type, 'type') } : {}),
+      ...(change.unit !== undefined ? { unit: blankToNull(change.unit) } : {}),
     }),
     'Channel',
   );
@@ -332,10 +332,16 @@ export function cleanName(text: string, what: string): string {
   return name;
 }
 
-export function checkTimeZone(text: string): void {
+/** The IANA spelling of a time zone (`utc` → `UTC`, `america/chicago` → `America/Chicago`). */
+export function canonicalTimeZone(text: string): string {
   try {
-    new Intl.DateTimeFormat('en', { timeZone: text });
+    return new Intl.DateTimeFormat('en', { timeZone: text.trim() }).resolvedOptions().timeZone;
   } catch {
     throw ERRORS.invalidRequest(`"${text}" is not an IANA time zone such as America/Chicago.`);
   }
+}
+
+/** Optional text: blank is none. */
+export function blankToNull(text: string | null | undefined): string | null {
+  return text === undefined || text === null || text.trim() === '' ? null : text.trim();
 }

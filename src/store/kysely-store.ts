@@ -34,6 +34,7 @@ import {
   type NewController,
   type NewFacility,
   type NewProcess,
+  type RegisteredChannel,
 } from './repositories/sites.repository.js';
 import { flowHoursBetween, pingWindow, refreshFlowRollups, ROLLUP_CHANNEL_TYPE } from './rollups.js';
 import type {
@@ -152,6 +153,9 @@ export class KyselyStore implements Store {
   }
   getControllerBySerial(scope: Scope, serialNumber: string) {
     return this.#sites.getControllerBySerial(scope, serialNumber);
+  }
+  registerController(scope: Scope, input: NewController, processNames: readonly string[], channels: readonly RegisteredChannel[]) {
+    return this.#sites.registerController(scope, input, processNames, channels);
   }
   updateController(scope: Scope, id: number, patch: ControllerPatch) {
     return this.#sites.updateController(scope, id, patch);

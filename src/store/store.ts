@@ -24,12 +24,12 @@ import type { RecordQuery, RecordRow, RecordWrite } from './record-query.js';
 import type { ModelDef } from '../domain/models.js';
 import type { CustomerPatch } from './repositories/customers.repository.js';
 import type { NewPasswordLink, NewUser, PasswordLinkInfo, UserPatch } from './repositories/users.repository.js';
-import type { ChannelPatch, ControllerPatch, FacilityPatch, NewChannel, NewController, NewFacility, NewProcess } from './repositories/sites.repository.js';
+import type { ChannelPatch, ControllerPatch, FacilityPatch, NewChannel, NewController, NewFacility, NewProcess, RegisteredChannel } from './repositories/sites.repository.js';
 import type { NewIngestKey } from './repositories/ingest-keys.repository.js';
 
 export type { CustomerPatch } from './repositories/customers.repository.js';
 export type { NewUser, NewPasswordLink, PasswordLinkInfo, UserPatch } from './repositories/users.repository.js';
-export type { NewFacility, FacilityPatch, NewController, ControllerPatch, NewProcess, NewChannel, ChannelPatch } from './repositories/sites.repository.js';
+export type { NewFacility, FacilityPatch, NewController, ControllerPatch, NewProcess, NewChannel, ChannelPatch, RegisteredChannel } from './repositories/sites.repository.js';
 export type { NewIngestKey } from './repositories/ingest-keys.repository.js';
 
 /** One reading of an ingest batch, already resolved to a channel that has a process. */
@@ -205,6 +205,8 @@ export interface Store {
   listControllers(scope: Scope, filter?: { model?: string; facilityId?: number }): Promise<Controller[]>;
   getController(scope: Scope, id: number): Promise<Controller | null>;
   getControllerBySerial(scope: Scope, serialNumber: string): Promise<Controller | null>;
+  /** A controller with its processes and channels, in one transaction: a failure leaves nothing. */
+  registerController(scope: Scope, input: NewController, processNames: readonly string[], channels: readonly RegisteredChannel[]): Promise<{ controller: Controller; processes: Process[]; channels: Channel[] }>;
   /** Moves a controller between its customer's facilities, renames it, …; a foreign facility is not found. */
   updateController(scope: Scope, id: number, patch: ControllerPatch): Promise<Controller | null>;
   /** Replaces every live ingest key of the controller with this one, at once. */

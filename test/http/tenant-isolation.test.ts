@@ -16,6 +16,13 @@ interface Ctx {
   b: TenantFixture;
 }
 
+/** A body each public route accepts as well-formed. */
+function publicBody(route: string): object {
+  if (route.endsWith('/password-reset')) return { email: 'nobody@example.com' };
+  if (route.endsWith('/password-link')) return { token: 'flpw_unknown' };
+  return { token: 'flpw_unknown', password: 'long-enough-password' };
+}
+
 const asUser = (u: User) => ({ authorization: basic(u.email, u.token) });
 const asToken = (u: User) => ({ authorization: `Token ${u.token}` });
 
@@ -153,8 +160,16 @@ for (const factory of storeFactories()) {
       expect(routes).toEqual(Object.keys(ROUTE_CHECKS).sort());
     });
 
-    it('every route under /api/flowline/v1 needs credentials', async () => {
-      for (const route of Object.keys(ROUTE_CHECKS)) {
+    it('every route under /api/flowline/v1 needs credentials, but the set-password link flow', async () => {
+      // The link is the credential of these three (tested in onboarding/tenant-checks.ts).
+      const PUBLIC = [`POST ${API}/account/password-reset`, `POST ${API}/account/password-link`, `POST ${API}/account/set-password`];
+      // Without credentials they answer as for anyone: the reset request 202, an unknown link 404.
+      const expected = [202, 404, 404];
+      for (const [i, route] of PUBLIC.entries()) {
+        const res = await ctx.app.inject({ method: 'POST', url: route.split(' ')[1]!, payload: publicBody(route) });
+        expect(res.statusCode, route).toBe(expected[i]);
+      }
+      for (const route of Object.keys(ROUTE_CHECKS).filter((r) => !PUBLIC.includes(r))) {
         const [method, path] = route.split(' ') as ['GET' | 'POST', string];
         const url = path.replace(':id', String(ctx.a.channels.s11.id));
         const res = await ctx.app.inject({ method, url, ...(method === 'POST' ? { payload: { accept_terms: true } } : {}) });

@@ -17,6 +17,7 @@ import {
   type ControllerChange,
 } from '../../domain/onboarding.js';
 import { parseIsoTime, type Clock } from '../../domain/time.js';
+import { ERRORS } from '../../errors.js';
 import type { Store } from '../../store/store.js';
 import { principalOf } from '../plugins/auth.js';
 import { IdParamSchema, IsoTimeSchema, nativeErrors } from '../schemas/common.js';
@@ -42,8 +43,13 @@ const tags = ['onboarding'];
 const IdParams = Type.Object({ id: IdParamSchema });
 const ControllerDetailSchema = Type.Object({ controller: ControllerSchema, processes: Type.Array(ProcessSchema), channels: Type.Array(ChannelSchema) });
 
-/** The input schema has already checked the text; an unparseable time cannot reach here. */
-const timeOf = (text: string | null | undefined) => (text === undefined ? undefined : text === null ? null : parseIsoTime(text)!);
+/** The schema checks the form of the text; a date that does not exist (February 30) is refused here. */
+function timeOf(text: string | null | undefined): number | null | undefined {
+  if (text === undefined || text === null) return text;
+  const ms = parseIsoTime(text);
+  if (ms === null) throw ERRORS.invalidRequest(`activated_at: "${text}" is not a date-time that exists.`);
+  return ms;
+}
 
 function controllerChange(body: { facility_id?: number; pipe_diameter?: number | null; activated_at?: string | null } & Record<string, unknown>): ControllerChange {
   const { facility_id: facilityId, pipe_diameter: pipeDiameter, activated_at: activatedAt, ...rest } = body;

@@ -14,7 +14,7 @@ import { IsoTimeInputSchema, IsoTimeSchema, Nullable } from '../schemas/common.j
 const iso = (ms: number | null) => (ms === null ? null : formatIsoMillis(ms));
 const NullableTime = Nullable(IsoTimeSchema);
 // PostgreSQL text cannot hold NUL; names are one line.
-const NAME = '^[^\\u0000\\r\\n]*\\S[^\\u0000\\r\\n]*$';
+const NAME = '^[^\\u0000\\r\\n]*[^\\s\\u0000][^\\u0000\\r\\n]*$';
 export const NameSchema = Type.String({ minLength: 1, maxLength: 200, pattern: NAME });
 const OptionalText = (max: number) => Type.Optional(Nullable(Type.String({ maxLength: max, pattern: '^[^\\u0000]*$' })));
 const Latitude = Type.Optional(Nullable(Type.Number({ minimum: -90, maximum: 90 })));

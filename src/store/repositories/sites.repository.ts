@@ -51,6 +51,9 @@ export interface NewChannel {
   unit?: string | null;
 }
 
+/** A channel of a registration, naming its process (one of the registration's) by name. */
+export type RegisteredChannel = Omit<NewChannel, 'controllerId' | 'processId'> & { process?: string | null };
+
 /** A channel stays on its controller, under its number (devices send readings by it). */
 export type ChannelPatch = Partial<Omit<NewChannel, 'controllerId' | 'number'>>;
 
@@ -114,6 +117,19 @@ export class SitesRepository {
   // --- controllers -----------------------------------------------------------------------
 
   async createController(scope: Scope, input: NewController): Promise<Controller> {
+    return (await this.registerController(scope, input, [], [])).controller;
+  }
+
+  /**
+   * A controller with its processes and channels (each channel naming its process by name) in
+   * one transaction: a registration that fails anywhere leaves nothing behind.
+   */
+  async registerController(
+    scope: Scope,
+    input: NewController,
+    processNames: readonly string[],
+    channels: readonly RegisteredChannel[],
+  ): Promise<{ controller: Controller; processes: Process[]; channels: Channel[] }> {
     const facility = await this.getFacility(scope, input.facilityId);
     if (!facility) throw ERRORS.notFound('Facility');
     return this.#ctx.db.transaction().execute(async (trx) => {
@@ -140,7 +156,16 @@ export class SitesRepository {
       );
       const controller = toController(row);
       if (input.ingestKeyHash) await this.#ingestKeys.insert(trx, controller, { keyHash: input.ingestKeyHash, prefix: input.ingestKeyPrefix ?? '', at: controller.createdAt });
-      return controller;
+      const processes: Process[] = [];
+      for (const name of processNames) processes.push(await this.#insertProcess(trx, controller, name));
+      const processIds = new Map(processes.map((p) => [p.name, p.id]));
+      const created: Channel[] = [];
+      for (const { process, ...channel } of channels) {
+        const processId = process ? processIds.get(process) : null;
+        if (processId === undefined) throw ERRORS.invalidRequest(`Channel ${channel.number} names process "${process}", which is not among the controller's processes.`);
+        created.push(await this.#insertChannel(trx, controller, { ...channel, controllerId: controller.id, processId }));
+      }
+      return { controller, processes, channels: created };
     });
   }
 
@@ -201,9 +226,13 @@ export class SitesRepository {
   async createProcess(scope: Scope, input: NewProcess): Promise<Process> {
     const controller = await this.getController(scope, input.controllerId);
     if (!controller) throw ERRORS.notFound('Controller');
-    const row = await this.#ctx.db
+    return this.#insertProcess(this.#ctx.db, controller, input.name);
+  }
+
+  async #insertProcess(db: Executor, controller: Controller, name: string): Promise<Process> {
+    const row = await db
       .insertInto('processes')
-      .values({ customer_id: controller.customerId, controller_id: controller.id, name: input.name, created_at: this.#ctx.now() })
+      .values({ customer_id: controller.customerId, controller_id: controller.id, name, created_at: this.#ctx.now() })
       .returningAll()
       .executeTakeFirstOrThrow();
     return toProcess(row);
@@ -242,8 +271,12 @@ export class SitesRepository {
     const controller = await this.getController(scope, input.controllerId);
     if (!controller) throw ERRORS.notFound('Controller');
     await this.#checkProcess(controller.id, input.processId);
+    return this.#insertChannel(this.#ctx.db, controller, input);
+  }
+
+  async #insertChannel(db: Executor, controller: Controller, input: NewChannel): Promise<Channel> {
     const row = await uniqueOrConflict(this.#ctx.dialect, `Controller ${controller.serialNumber} already has a channel ${input.number}.`, () =>
-      this.#ctx.db
+      db
         .insertInto('channels')
         .values({
           customer_id: controller.customerId,
