@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { ERRORS } from '../errors.js';
 import type { Mailer } from '../mail/mailer.js';
 import type { Store } from '../store/store.js';
-import { requireAdmin, targetCustomer, type Actor } from './actor.js';
+import { requireAdmin, requirePerson, targetCustomer, type Actor } from './actor.js';
 import { cleanName } from './onboarding.js';
 import { scopeOf, type Principal } from './auth.js';
 import type { Clock } from './time.js';
@@ -177,6 +177,7 @@ export interface Invitation {
  */
 export async function inviteUser(services: LinkServices, actor: Actor, invitation: Invitation, log?: (error: unknown) => void): Promise<{ user: User; link: PasswordLink }> {
   requireAdmin(actor);
+  requirePerson(actor);
   const email = normalEmail(invitation.email);
   if (invitation.operator === true) {
     if (!actor.operator) throw ERRORS.forbidden('Only platform operators make operators.');
@@ -194,12 +195,18 @@ export async function inviteUser(services: LinkServices, actor: Actor, invitatio
   return { user, link: await issuePasswordLink(services, user, 'invite', log) };
 }
 
-/** An admin sends (or hands over) a reset link for a user of theirs. */
+/**
+ * An admin sends (or hands over) a reset link for a user of theirs. Not for oneself: whoever
+ * holds only your token must not turn it into your password (change it with the current one,
+ * or use the forgot-password mail).
+ */
 export async function resetUserPassword(services: LinkServices, actor: Actor, userId: number, log?: (error: unknown) => void): Promise<{ user: User; link: PasswordLink }> {
   requireAdmin(actor);
+  requirePerson(actor);
   const user = await services.store.getUser(actor.scope, userId);
   if (!user) throw ERRORS.notFound('User');
   if (user.operator && !actor.operator) throw ERRORS.notFound('User');
+  if (user.id === actor.userId) throw ERRORS.unprocessable('Not for yourself: change your password with the current one (PUT /account/password), or ask for a reset by mail.');
   if (user.disabledAt !== null) throw ERRORS.unprocessable('The user is disabled: enable them first.');
   return { user, link: await issuePasswordLink(services, user, user.hasPassword ? 'reset' : 'invite', log) };
 }
@@ -243,6 +250,7 @@ export interface UserChange {
 /** Admins rename, change the role of, disable and enable their customer's users. */
 export async function updateUser(store: Store, actor: Actor, userId: number, change: UserChange, clock: Clock): Promise<User> {
   requireAdmin(actor);
+  requirePerson(actor);
   const user = await store.getUser(actor.scope, userId);
   // An admin does not manage operators (who belong to no customer and so are out of scope anyway).
   if (!user || (user.operator && !actor.operator)) throw ERRORS.notFound('User');

@@ -13,10 +13,12 @@ export interface Actor {
   readonly operator: boolean;
   /** The acting user; null for the CLI and for API clients. */
   readonly userId: number | null;
+  /** An API client (Fluxx OAuth): a two-hour token that must not mint lasting credentials for people. */
+  readonly client: boolean;
 }
 
 /** The `flowline` CLI runs on the server with the database's own credentials: an operator. */
-export const CLI_ACTOR: Actor = Object.freeze({ scope: PLATFORM_SCOPE, role: 'admin', operator: true, userId: null });
+export const CLI_ACTOR: Actor = Object.freeze({ scope: PLATFORM_SCOPE, role: 'admin', operator: true, userId: null, client: false });
 
 export function actorOf(principal: Principal): Actor {
   return {
@@ -24,7 +26,17 @@ export function actorOf(principal: Principal): Actor {
     role: principal.role,
     operator: principal.kind === 'user' && principal.operator,
     userId: principal.kind === 'user' ? principal.userId : null,
+    client: principal.kind === 'client',
   };
+}
+
+/**
+ * Managing people (inviting, set-password links, roles, disabling) is for people: an API
+ * client's token could otherwise turn itself into a lasting login, as it may not mint API
+ * clients either.
+ */
+export function requirePerson(actor: Actor): void {
+  if (actor.client) throw ERRORS.forbidden('API clients do not manage users; a person does.');
 }
 
 export function requireOperator(actor: Actor): void {

@@ -162,7 +162,9 @@ export function planControllerLayout(input: Pick<ControllerInput, 'model' | 'pro
  */
 export async function registerController(store: Store, actor: Actor, input: ControllerInput, clock: Clock): Promise<RegisteredController> {
   requireAdmin(actor);
-  const layout = planControllerLayout(input);
+  // The model as stored decides the layout: " flow_sensor" is a flow sensor.
+  const model = cleanName(input.model, 'model');
+  const layout = planControllerLayout({ ...input, model });
   if (!(await store.getFacility(actor.scope, input.facilityId))) throw ERRORS.notFound('Facility');
   const key = newIngestKey();
   const { controller, processes, channels } = await store.registerController(
@@ -170,12 +172,12 @@ export async function registerController(store: Store, actor: Actor, input: Cont
     {
       facilityId: input.facilityId,
       serialNumber: cleanName(input.serialNumber, 'serial number'),
-      model: cleanName(input.model, 'model'),
+      model,
       name: cleanName(input.name, 'name'),
       latitude: input.latitude ?? null,
       longitude: input.longitude ?? null,
       pipeDiameter: input.pipeDiameter ?? null,
-      activatedAt: input.activatedAt ?? (input.model === FLOW_SENSOR_MODEL ? clock.now() : null),
+      activatedAt: input.activatedAt ?? (model === FLOW_SENSOR_MODEL ? clock.now() : null),
       tag: blankToNull(input.tag),
       ingestKeyHash: digestSecret(key),
       ingestKeyPrefix: keyPrefix(key),

@@ -152,6 +152,10 @@ export async function updateRecord(store: Store, principal: Principal, model: Mo
   // Operators see every customer: a reference check in their scope could link two customers.
   customerOf(principal);
   const row = await values(store, principal, model, data, false);
+  // As on Flowline's own API: the last admin must not lock the customer out by demoting themself.
+  if (model.type === 'user' && principal.kind === 'user' && id === principal.userId && row.role !== undefined && row.role !== principal.role) {
+    throw ERRORS.unprocessable('You cannot change your own role; ask another admin.');
+  }
   if (model.type === 'channel') await checkChannelProcess(store, principal, id, row);
   const updated = await store.writeRecord(scopeOf(principal), model, { kind: 'update', id, values: row });
   if (updated === null) throw ERRORS.notFound(`${model.type} ${id}`);

@@ -751,9 +751,12 @@ export class KyselyStore implements Store {
     const row = await this.#db
       .selectFrom('api_clients')
       .innerJoin('customers', 'customers.id', 'api_clients.customer_id')
+      .leftJoin('users as creator', 'creator.id', 'api_clients.created_by')
       .selectAll('api_clients')
       .where('api_clients.client_id', '=', clientId)
       .where('customers.disabled_at', 'is', null)
+      // A client acts with the rights its creator gave it: a disabled creator's clients stop too.
+      .where('creator.disabled_at', 'is', null)
       .executeTakeFirst();
     return row ? { ...toApiClient(row), secretHash: row.secret_hash } : null;
   }
@@ -769,10 +772,12 @@ export class KyselyStore implements Store {
       .selectFrom('api_access_tokens as t')
       .innerJoin('api_clients as c', 'c.id', 't.api_client_id')
       .innerJoin('customers', 'customers.id', 'c.customer_id')
+      .leftJoin('users as creator', 'creator.id', 'c.created_by')
       .selectAll('c')
       .where('t.token_hash', '=', tokenHash)
       .where('t.expires_at', '>', now)
       .where('customers.disabled_at', 'is', null)
+      .where('creator.disabled_at', 'is', null)
       .executeTakeFirst();
     return row ? toApiClient(row) : null;
   }

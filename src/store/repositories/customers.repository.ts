@@ -51,7 +51,17 @@ export class CustomersRepository {
     if (!canSeeCustomer(scope, id)) return null;
     const values = { ...(patch.name !== undefined ? { name: patch.name } : {}), ...(patch.disabledAt !== undefined ? { disabled_at: patch.disabledAt } : {}) };
     if (Object.keys(values).length === 0) return this.get(scope, id);
-    const row = await this.#ctx.db.updateTable('customers').set(values).where('id', '=', id).returningAll().executeTakeFirst();
-    return row ? toCustomer(row) : null;
+    return this.#ctx.db.transaction().execute(async (trx) => {
+      const row = await trx.updateTable('customers').set(values).where('id', '=', id).returningAll().executeTakeFirst();
+      // Links sent before the customer was disabled must not work once it is enabled again.
+      if (row && patch.disabledAt) {
+        await trx
+          .deleteFrom('password_links')
+          .where('used_at', 'is', null)
+          .where('user_id', 'in', (eb) => eb.selectFrom('users').select('users.id').where('users.customer_id', '=', id))
+          .execute();
+      }
+      return row ? toCustomer(row) : null;
+    });
   }
 }

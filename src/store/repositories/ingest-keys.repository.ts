@@ -39,7 +39,15 @@ export class IngestKeysRepository {
    */
   async rotate(scope: Scope, controllerId: number, key: NewIngestKey, retireOthersAt: number): Promise<IngestKey> {
     return this.#ctx.db.transaction().execute(async (trx) => {
-      const row = await trx.selectFrom('controllers').selectAll().where('id', '=', controllerId).$call((q) => inScope(q, scope)).executeTakeFirst();
+      // Rotations of one controller take turns (its row locked), or two at once would each
+      // retire the keys they saw and both new keys would stay live.
+      const row = await trx
+        .selectFrom('controllers')
+        .selectAll()
+        .where('id', '=', controllerId)
+        .$call((q) => inScope(q, scope))
+        .$if(this.#ctx.dialect.supportsRowLocks, (q) => q.forUpdate())
+        .executeTakeFirst();
       if (!row) throw ERRORS.notFound('Controller');
       await trx
         .updateTable('ingest_keys')

@@ -101,8 +101,12 @@ export class UsersRepository {
       ...(patch.disabledAt !== undefined ? { disabled_at: patch.disabledAt } : {}),
     };
     if (Object.keys(values).length === 0) return this.get(scope, id);
-    const row = await this.#ctx.db.updateTable('users').set(values).where('id', '=', id).$call((q) => inScope(q, scope)).returningAll().executeTakeFirst();
-    return row ? toUser(row) : null;
+    return this.#ctx.db.transaction().execute(async (trx) => {
+      const row = await trx.updateTable('users').set(values).where('id', '=', id).$call((q) => inScope(q, scope)).returningAll().executeTakeFirst();
+      // A link sent before the user was disabled must not work once they are enabled again.
+      if (row && patch.disabledAt) await trx.deleteFrom('password_links').where('user_id', '=', id).where('used_at', 'is', null).execute();
+      return row ? toUser(row) : null;
+    });
   }
 
   #credentials() {
@@ -135,8 +139,12 @@ export class UsersRepository {
       .execute();
   }
 
+  /** A new password makes the user's unused set-password links void. */
   async setPassword(userId: number, passwordHash: string): Promise<void> {
-    await this.#ctx.db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', userId).execute();
+    await this.#ctx.db.transaction().execute(async (trx) => {
+      await trx.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', userId).execute();
+      await trx.deleteFrom('password_links').where('user_id', '=', userId).where('used_at', 'is', null).execute();
+    });
   }
 
   /** A new link replaces the user's unused ones: only the latest link sent works. */
