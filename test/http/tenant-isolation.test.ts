@@ -6,14 +6,19 @@ import { createTenant, type TenantFixture } from '../helpers/fixtures.js';
 import { storeFactories, type TestStore } from '../helpers/stores.js';
 import { API, expectNativeError, ingest, registeredRoutes } from './support.js';
 import { ONBOARDING_ROUTE_CHECKS } from './onboarding/tenant-checks.js';
+import { at, createFlowCustomers, FC, storePings, type FlowSensorFixture, type FlowTenant } from './flowcommand/fixtures.js';
 
 type User = TenantFixture['user'];
+
+type FlowCustomer = FlowTenant & { sensors: FlowSensorFixture[] };
 
 interface Ctx {
   app: FastifyInstance;
   store: TestStore;
   a: TenantFixture;
   b: TenantFixture;
+  /** Two other customers, each with two flow sensors, for the FlowCommand sensor routes. */
+  flow: { a: FlowCustomer; b: FlowCustomer };
 }
 
 /** A body each public route accepts as well-formed. */
@@ -122,6 +127,73 @@ const ROUTE_CHECKS: Record<string, (ctx: Ctx) => Promise<void>> = {
   },
 };
 
+/** A sensor id no customer has. */
+const MISSING_SENSOR = 999_999;
+const DAY_RANGE = '2026-11-23T00:00:00Z/2026-11-24T00:00:00Z';
+
+/** What a customer's user sees of its flow sensors, to compare before and after a check. */
+async function sensorsOf(ctx: Ctx, t: FlowCustomer) {
+  const res = await ctx.app.inject({ url: `${FC}/flow_sensors/`, headers: asToken(t.tenant.user) });
+  expect(res.statusCode).toBe(200);
+  return res.json();
+}
+
+/**
+ * The check of a FlowCommand route that takes a sensor id: in both directions, for a user and
+ * an admin, by token and by Basic, each of the other customer's sensors answers byte for byte
+ * what a sensor id that does not exist answers (404 `{"detail": "Not found."}`), with the same
+ * headers, while the caller's own sensor answers 200.
+ */
+function sensorRoute(urls: (id: number) => string[]) {
+  return async ({ app, flow }: Ctx) => {
+    for (const [viewer, owner] of [
+      [flow.a, flow.b],
+      [flow.b, flow.a],
+    ] as const) {
+      for (const headers of [asToken(viewer.tenant.user), asUser(viewer.tenant.admin)]) {
+        const call = (url: string) => app.inject({ url: `${FC}${url}`, headers });
+        for (const url of urls(viewer.sensors[0]!.controller.id)) expect((await call(url)).statusCode, url).toBe(200);
+        const missing = await Promise.all(urls(MISSING_SENSOR).map(call));
+        for (const sensor of owner.sensors) {
+          for (const [i, url] of urls(sensor.controller.id).entries()) {
+            const res = await call(url);
+            expect(res.statusCode, url).toBe(404);
+            expect(res.json()).toEqual({ detail: 'Not found.' });
+            expect(res.body, url).toBe(missing[i]!.body);
+            expect(Object.keys(res.headers).sort(), url).toEqual(Object.keys(missing[i]!.headers).sort());
+            expect(res.headers['content-type']).toBe(missing[i]!.headers['content-type']);
+          }
+        }
+      }
+    }
+  };
+}
+
+/**
+ * One entry per route under /api/v1/flow_sensors (the FlowCommand face's sensor data). The
+ * suite fails when a route is added there without an entry.
+ */
+const SENSOR_ROUTE_CHECKS: Record<string, (ctx: Ctx) => Promise<void>> = {
+  async 'GET /api/v1/flow_sensors'({ app, flow }) {
+    for (const [viewer, other] of [
+      [flow.a, flow.b],
+      [flow.b, flow.a],
+    ] as const) {
+      for (const headers of [asToken(viewer.tenant.user), asUser(viewer.tenant.admin)]) {
+        const res = await app.inject({ url: `${FC}/flow_sensors/`, headers });
+        expect(res.statusCode).toBe(200);
+        const ids = (res.json().results as { id: number }[]).map((r) => r.id);
+        expect(ids).toEqual(viewer.sensors.map((s) => s.controller.id));
+        for (const s of other.sensors) expect(res.body).not.toContain(s.controller.name);
+      }
+    }
+  },
+  'GET /api/v1/flow_sensors/:id(^\\d+)': sensorRoute((id) => [`/flow_sensors/${id}/`, `/flow_sensors/${id}`]),
+  'GET /api/v1/flow_sensors/:id(^\\d+)/pings': sensorRoute((id) => [`/flow_sensors/${id}/pings/`, `/flow_sensors/${id}/pings/?start=2026-11-23T00:00:00Z&page=last`]),
+  'GET /api/v1/flow_sensors/:id(^\\d+)/flow_volume/:start/:end': sensorRoute((id) => [`/flow_sensors/${id}/flow_volume/${DAY_RANGE}/`]),
+  'GET /api/v1/flow_sensors/:id(^\\d+)/flow_volume_hours/:start/:end': sensorRoute((id) => [`/flow_sensors/${id}/flow_volume_hours/${DAY_RANGE}/`, `/flow_sensors/${id}/flow_volume_hours/${DAY_RANGE}/?page=last`]),
+};
+
 for (const factory of storeFactories()) {
   describe.skipIf(factory.skipReason !== null)(`${factory.name}: tenant isolation`, () => {
     const ctx = {} as Ctx;
@@ -134,6 +206,13 @@ for (const factory of storeFactories()) {
       ctx.store = created.store;
       ctx.a = await createTenant(ctx.store, 'Alpha');
       ctx.b = await createTenant(ctx.store, 'Beta');
+      ctx.flow = await createFlowCustomers(ctx.store, [{ name: 'Gamma Meter 1' }, { name: 'Gamma Meter 2' }], [{ name: 'Delta Meter 1' }, { name: 'Delta Meter 2' }], ['Gamma', 'Delta']);
+      for (const sensor of [...ctx.flow.a.sensors, ...ctx.flow.b.sensors]) {
+        await storePings(ctx.store, sensor, [
+          [at('2026-11-23T06:00:00Z'), 100],
+          [at('2026-11-23T18:00:00Z'), 200],
+        ]);
+      }
       ctx.app = await buildTestApp(ctx.store, clock);
       const { app, a, b } = ctx;
       const seed = async (t: TenantFixture, values: number[], code: number) => {
@@ -182,6 +261,33 @@ for (const factory of storeFactories()) {
         const bBefore = await viewOf(ctx, ctx.b);
         await ROUTE_CHECKS[route]!(ctx);
         expect(await viewOf(ctx, ctx.b)).toEqual(bBefore);
+      });
+    }
+
+    it('every route under /api/v1/flow_sensors has a tenant-isolation check', () => {
+      const routes = registeredRoutes(ctx.app).filter((r) => r.split(' ')[1]!.startsWith(`${FC}/flow_sensors`));
+      expect(routes.length).toBeGreaterThan(0);
+      expect(routes).toEqual(Object.keys(SENSOR_ROUTE_CHECKS).sort());
+    });
+
+    it('every route under /api/v1/flow_sensors needs credentials', async () => {
+      for (const route of Object.keys(SENSOR_ROUTE_CHECKS)) {
+        const url = route
+          .split(' ')[1]!
+          .replace(':id(^\\d+)', String(ctx.flow.a.sensors[0]!.controller.id))
+          .replace(':start/:end', DAY_RANGE);
+        const res = await ctx.app.inject({ url });
+        expect(res.statusCode, url).toBe(401);
+        expect(res.headers['www-authenticate']).toBe('Token');
+        expect(res.json()).toEqual({ detail: 'Authentication credentials were not provided.' });
+      }
+    });
+
+    for (const route of Object.keys(SENSOR_ROUTE_CHECKS).sort()) {
+      it(`${route}: a user of one customer never sees the other's sensors`, async () => {
+        const before = [await sensorsOf(ctx, ctx.flow.a), await sensorsOf(ctx, ctx.flow.b)];
+        await SENSOR_ROUTE_CHECKS[route]!(ctx);
+        expect([await sensorsOf(ctx, ctx.flow.a), await sensorsOf(ctx, ctx.flow.b)]).toEqual(before);
       });
     }
 

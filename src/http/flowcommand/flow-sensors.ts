@@ -20,6 +20,7 @@ import { envelope, PAGE_SIZE, resolvePage } from './pagination.js';
 import {
   detailErrors,
   FlowSensorPageSchema,
+  FlowSensorSchema,
   FlowVolumeHourPageSchema,
   FlowVolumeSchema,
   PageQuerySchema,
@@ -42,7 +43,6 @@ const VOLUME_SEMANTICS =
  * inside the 1e-9 agreement between the hourly rows and the total.
  */
 const barrels = (volume: number) => Number(volume.toPrecision(12));
-
 
 async function sensorById(store: Store, scope: Scope, id: string): Promise<FlowSensor> {
   const numeric = Number(id);
@@ -83,10 +83,23 @@ function sendJson(reply: FastifyReply, json: Buffer): FastifyReply {
 
 const sensorFields = (s: FlowSensor) => ({ sensor_id: s.controller.id, sensor_name: s.controller.name, sensor_tag: s.controller.tag });
 
-/** `/api/v1/flow_sensors/…` as the FlowCommand API document describes it. */
+/** A flow sensor as the list has it in `results`, and its detail route answers it. */
+const sensorJson = (s: FlowSensor) => ({
+  id: s.controller.id,
+  name: s.controller.name,
+  latitude: s.latitude,
+  longitude: s.longitude,
+  pipe_diameter: s.controller.pipeDiameter,
+  last_ping_flowrate: s.channel?.latestValue ?? null,
+  last_ping_datetime: iso(s.channel?.latestTime ?? null),
+  activated_at: iso(s.controller.activatedAt),
+  tag: s.controller.tag,
+});
+
 /** Serialised ping pages kept per app: 32 MB is about 240 pages of 1000 pings. */
 const PAGE_CACHE_BYTES = 32 * 1024 * 1024;
 
+/** `/api/v1/flow_sensors/…` as the FlowCommand API document describes it. */
 export const flowSensorRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (app, { store }) => {
   const pageCache = new ResponseCache(PAGE_CACHE_BYTES);
 
@@ -104,19 +117,23 @@ export const flowSensorRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = asy
     async (request) => {
       const sensors = await listFlowSensors(store, request.scope);
       const page = resolvePage(lastOf(request.query.page), sensors.length);
-      const results = sensors.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE).map((s) => ({
-        id: s.controller.id,
-        name: s.controller.name,
-        latitude: s.latitude,
-        longitude: s.longitude,
-        pipe_diameter: s.controller.pipeDiameter,
-        last_ping_flowrate: s.channel?.latestValue ?? null,
-        last_ping_datetime: iso(s.channel?.latestTime ?? null),
-        activated_at: iso(s.controller.activatedAt),
-        tag: s.controller.tag,
-      }));
-      return envelope(request, sensors.length, page, results);
+      return envelope(request, sensors.length, page, sensors.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE).map(sensorJson));
     },
+  );
+
+  // The detail route Django REST Framework's router gives every list.
+  app.get(
+    '/flow_sensors/:id(^\\d+)/',
+    {
+      schema: {
+        tags: ['flow_sensors'],
+        operationId: 'flowcommand.flowSensors.get',
+        summary: 'One flow sensor, as the list shows it',
+        params: SensorParamsSchema,
+        response: { 200: FlowSensorSchema, ...detailErrors },
+      },
+    },
+    async (request) => sensorJson(await sensorById(store, request.scope, request.params.id)),
   );
 
   app.get(

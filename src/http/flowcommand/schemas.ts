@@ -3,10 +3,10 @@ import { formatIsoSeconds } from '../../domain/time.js';
 import { IsoTimeInputSchema, Nullable } from '../schemas/common.js';
 
 const NullableString = Nullable(Type.String());
-/** `YYYY-MM-DDTHH:MM:SSZ`, UTC, second precision, as the FlowCommand document writes times. */
 /** Epoch ms as FlowCommand writes times (null stays null). */
 export const isoSeconds = (ms: number | null) => (ms === null ? null : formatIsoSeconds(ms));
 
+/** `YYYY-MM-DDTHH:MM:SSZ`, UTC, second precision, as the FlowCommand document writes times. */
 export const DateTime = Type.String({ description: 'UTC, `YYYY-MM-DDTHH:MM:SSZ`', examples: ['2019-02-05T20:41:02Z'] });
 
 export const DetailErrorSchema = Type.Object({ detail: Type.String() });

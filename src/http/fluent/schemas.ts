@@ -4,7 +4,7 @@ import { IsoTimeInputSchema, Nullable } from '../schemas/common.js';
 /**
  * The Fluent face's wire format: kebab-case keys. The three observed answers
  * (`controller-list`, `current-readings`, `active-alarms`) match what real Fluent clients
- * parse (../shared/references/fluent-observed.md); every other shape follows their style.
+ * parse (the public Fluent integration scripts); every other shape follows their style.
  */
 
 export const FluentErrorSchema = Type.Object({ error: Type.String({ description: 'What went wrong. Clients test for this key.' }) });

@@ -20,9 +20,8 @@ import type { LinkServices } from '../../domain/accounts.js';
 
 /**
  * The Fluxx face (seed 001) at /api/rest/v2: generic REST over every model of
- * src/domain/models.ts, in the wire format public Fluxx clients read
- * (../shared/references/fluxx-observed.md): index, get, create, update, delete and the
- * documentation page; tokens are src/http/fluxx/oauth.ts.
+ * src/domain/models.ts, in the wire format public Fluxx clients read: index, get, create,
+ * update, delete and the documentation page; tokens are src/http/fluxx/oauth.ts.
  */
 
 /** Fluxx's envelope: `{"error": {"code": <int>, "message"}}`, the code being the HTTP status. */

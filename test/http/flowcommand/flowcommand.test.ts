@@ -287,6 +287,80 @@ for (const factory of storeFactories()) {
       });
     });
 
+    describe('GET /api/v1/flow_sensors/<id>/', () => {
+      it("answers every sensor exactly as its element of the list's results, byte for byte", async () => {
+        for (const t of [a, b]) {
+          const list = await get('/flow_sensors/', tokenOf(t));
+          const results = (list.json() as Json).results as Json[];
+          expect(results.length).toBeGreaterThan(0);
+          for (const item of results) {
+            const res = await get(`/flow_sensors/${item.id as number}/`, tokenOf(t));
+            expect(res.statusCode, res.body).toBe(200);
+            expect(res.headers['content-type']).toMatch(/^application\/json(; ?charset=utf-8)?$/);
+            // Same keys in the same order, compact: the list's element as DRF would write it alone.
+            expect(res.body).toBe(JSON.stringify(item));
+          }
+        }
+        // The fields themselves, for one sensor with every field set and one without a channel.
+        expect(await getJson(`${sensorPath(north)}/`)).toEqual({
+          id: north.controller.id,
+          name: 'North Header',
+          latitude: HOUSTON.latitude,
+          longitude: HOUSTON.longitude,
+          pipe_diameter: 14.64,
+          last_ping_flowrate: 400,
+          last_ping_datetime: '2026-03-01T18:00:00Z',
+          activated_at: '2025-12-01T08:30:45Z',
+          tag: 'North',
+        });
+        expect(await getJson(`${sensorPath(bare)}/`)).toMatchObject({ id: bare.id, name: 'Uncommissioned', last_ping_flowrate: null, last_ping_datetime: null });
+      });
+
+      it('answers the same without the trailing slash, and ignores a page parameter', async () => {
+        const reference = (await get(`${sensorPath(south)}/`)).body;
+        for (const url of [sensorPath(south), `${sensorPath(south)}/?page=2`, `${sensorPath(south)}/?page=abc`]) {
+          const res = await get(url);
+          expect(res.statusCode, url).toBe(200);
+          expect(res.body, url).toBe(reference);
+        }
+      });
+
+      it('follows new pings: the last ping is the newest stored', async () => {
+        const own = await createFlowTenant(store, 'Detail Co');
+        const meter = await createFlowSensor(store, own.field, { name: 'Detail Meter', tag: 'd' });
+        const headers = { authorization: `Token ${own.tenant.user.token}` };
+        expect(await getJson(`${sensorPath(meter)}/`, headers)).toMatchObject({ last_ping_flowrate: null, last_ping_datetime: null });
+        await ingestPings(app, meter, [[at('2026-07-02T00:00:00Z'), 88.8]]);
+        expect(await getJson(`${sensorPath(meter)}/`, headers)).toMatchObject({ last_ping_flowrate: 88.8, last_ping_datetime: '2026-07-02T00:00:00Z' });
+        // A late ping older than the newest does not move it.
+        await ingestPings(app, meter, [[at('2026-07-01T00:00:00Z'), 5]]);
+        const detail = await getJson(`${sensorPath(meter)}/`, headers);
+        expect(detail).toMatchObject({ last_ping_flowrate: 88.8, last_ping_datetime: '2026-07-02T00:00:00Z' });
+        expect(((await getJson('/flow_sensors/', headers)).results as Json[])[0]).toEqual(detail);
+      });
+
+      it("spends the face's rate-limit budget like the list, and is throttled in DRF's words", async () => {
+        const limited = await buildTestApp(store, manualClock(NOW), { RATE_LIMITS: 'flowcommand.default=4/1m' });
+        try {
+          const call = (url: string) => limited.inject({ url: `${FC}${url}`, headers: { host: HOST, ...tokenOf(a) } });
+          const remaining: string[] = [];
+          for (const url of ['/flow_sensors/', `${sensorPath(north)}/`, `${sensorPath(south)}`, '/flow_sensors/999999/']) {
+            const res = await call(url);
+            expect(res.statusCode, url).toBe(url.includes('999999') ? 404 : 200);
+            expect(res.headers['x-rate-limit-limit']).toBe('4');
+            remaining.push(res.headers['x-rate-limit-remaining'] as string);
+          }
+          expect(remaining).toEqual(['3', '2', '1', '0']);
+          const throttled = await call(`${sensorPath(north)}/`);
+          expectDetail(throttled, 429, /^Request was throttled\. Expected available in \d+ seconds?\.$/);
+          expect(throttled.headers['retry-after']).toMatch(/^\d+$/);
+          expectDetail(await call('/flow_sensors/'), 429, /^Request was throttled\./);
+        } finally {
+          await limited.close();
+        }
+      });
+    });
+
     describe('GET /api/v1/flow_sensors/<id>/pings/', () => {
       const pingsOf = async (s: FlowSensorFixture) => store.listReadings(PLATFORM_SCOPE, { channelId: s.channel.id, order: 'desc', limit: 10_000 });
 
@@ -644,6 +718,7 @@ for (const factory of storeFactories()) {
       it('a re-sent batch (all duplicates) changes no answer', async () => {
         const urls = [
           '/flow_sensors/',
+          `${sensorPath(north)}/`,
           `${sensorPath(north)}/pings/`,
           volumeUrl(north, '2026-02-28T00:00:00Z', '2026-03-02T00:00:00Z'),
           hoursUrl(north, '2026-03-01T03:30:00Z', '2026-03-01T20:00:00Z'),
@@ -658,13 +733,14 @@ for (const factory of storeFactories()) {
         expect(res.json()).toMatchObject({ received: 4, stored: 0, duplicates: 4 });
         expect(await Promise.all(urls.map(async (url) => (await get(url)).body))).toEqual(before);
         // And the volume is the hand-computed one: three 6-hour trapezoids, (150 + 250 + 350) × 0.25 day.
-        expect(JSON.parse(before[2]!)).toMatchObject({ flow_volume: approx((150 + 250 + 350) * 0.25) });
+        expect(JSON.parse(before[3]!)).toMatchObject({ flow_volume: approx((150 + 250 + 350) * 0.25) });
       });
     });
 
     describe('authentication', () => {
       const routes = () => [
         '/flow_sensors/',
+        `${sensorPath(north)}/`,
         `${sensorPath(north)}/pings/`,
         volumeUrl(north, '2026-03-01T00:00:00Z', '2026-03-02T00:00:00Z'),
         hoursUrl(north, '2026-03-01T00:00:00Z', '2026-03-01T03:00:00Z'),
@@ -723,7 +799,15 @@ for (const factory of storeFactories()) {
       });
 
       it("checks credentials before anything else: a foreign or missing sensor, or a bad page, is still a 401", async () => {
-        for (const url of [`${sensorPath(b.sensors[0]!)}/pings/`, '/flow_sensors/999999/pings/', '/flow_sensors/?page=abc', '/flow_sensors/abc/pings/']) {
+        for (const url of [
+          `${sensorPath(b.sensors[0]!)}/`,
+          `${sensorPath(b.sensors[0]!)}/pings/`,
+          '/flow_sensors/999999/',
+          '/flow_sensors/999999/pings/',
+          '/flow_sensors/?page=abc',
+          '/flow_sensors/abc/',
+          '/flow_sensors/abc/pings/',
+        ]) {
           expectDetail(await get(url, {}), 401, 'Authentication credentials were not provided.');
         }
       });
@@ -732,6 +816,9 @@ for (const factory of storeFactories()) {
     describe('tenant isolation', () => {
       /** Every sensor route, with the query and path variants a client might send. */
       const variants = (id: number) => [
+        `/flow_sensors/${id}/`,
+        `/flow_sensors/${id}`,
+        `/flow_sensors/${id}/?page=2`,
         `/flow_sensors/${id}/pings/`,
         `/flow_sensors/${id}/pings`,
         `/flow_sensors/${id}/pings/?page=2`,
@@ -784,6 +871,8 @@ for (const factory of storeFactories()) {
 
     describe('bad input is a 4xx with a detail, never a 500', () => {
       const sensorRoutes = (id: string) => [
+        `/flow_sensors/${id}/`,
+        `/flow_sensors/${id}`,
         `/flow_sensors/${id}/pings/`,
         `/flow_sensors/${id}/pings`,
         `/flow_sensors/${id}/flow_volume/2026-03-01T00:00:00Z/2026-03-02T00:00:00Z/`,
@@ -791,14 +880,14 @@ for (const factory of storeFactories()) {
       ];
 
       it('answers 404 {"detail": "Not found."} for ids that are not a sensor id', async () => {
-        for (const id of ['abc', '1.5', '-1', '0', '99999999999999999999', '9007199254740993', '9223372036854775808', '1e3', '0x10', '%2B1', '%20', '%EF%BC%91', `${north.controller.id}abc`]) {
+        for (const id of ['abc', '1.5', '-1', '0', '2147483648', '99999999999999999999', '9007199254740993', '9223372036854775808', '1e3', '0x10', '%2B1', '%20', '%EF%BC%91', `${north.controller.id}abc`]) {
           for (const url of sensorRoutes(id)) {
             const res = await get(url);
             expectDetail(res, 404, 'Not found.');
           }
         }
         // Paths the document does not have.
-        for (const url of [`${sensorPath(north)}/`, `${sensorPath(north)}/pongs/`, `${sensorPath(north)}/flow_volume/2026-03-01T00:00:00Z/`, '/flow_sensor/', '/']) {
+        for (const url of [`${sensorPath(north)}/pongs/`, `${sensorPath(north)}/flow_volume/2026-03-01T00:00:00Z/`, '/flow_sensor/', '/']) {
           expectDetail(await get(url), 404, 'Not found.');
         }
       });

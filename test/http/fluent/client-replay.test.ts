@@ -8,8 +8,9 @@ import { createTenant, type TenantFixture } from '../../helpers/fixtures.js';
 import { storeFactories, type TestStore } from '../../helpers/stores.js';
 
 /**
- * Replays what the public Fluent integration scripts do (../shared/references/fluent-observed.md)
- * against a Flowline server listening on a local port, over real HTTP: `GET controller/list/`
+ * Replays what the public Fluent integration scripts do (the Python polling jobs Fluent customers
+ * publish to copy Fluent data into other systems) against a Flowline server listening on a
+ * local port, over real HTTP: `GET controller/list/`
  * accepting any media type and with `Authorization: Basic base64(e-mail:token)`, then for every serial
  * `controller/current-readings/<serial>` and `controller/active-alarms/<serial>` (once also with
  * the serial converted to an int, as they do), reading `X-Rate-Limit-Remaining` on every answer

@@ -95,7 +95,7 @@ const extrasByStore = new WeakMap<Store, Promise<{ operator: Account; c: TenantF
 function extras(ctx: TenantCtx) {
   let made = extrasByStore.get(ctx.store);
   if (!made) {
-    made = (async () => ({ operator: await createOperator(ctx.store, 'ops@tenant-checks.example'), c: await createTenant(ctx.store, 'Gamma') }))();
+    made = (async () => ({ operator: await createOperator(ctx.store, 'ops@tenant-checks.example'), c: await createTenant(ctx.store, 'Epsilon') }))();
     extrasByStore.set(ctx.store, made);
   }
   return made;
