@@ -47,7 +47,7 @@ export function describeFailure(error: unknown, context: FailureContext = {}): s
   if (error instanceof BetterSqlite.SqliteError) return sqliteFailure(error, sqliteFileOf(context));
   const system = systemErrorOf(error);
   if (system) return systemFailure(system, context);
-  return timedOutConnecting(error, postgres);
+  return postgresHandshakeFailure(error, postgres);
 }
 
 /** Ends the process with the failure's one line when it is a known one; returns otherwise, so the caller rethrows. */
@@ -136,7 +136,7 @@ function postgresRefusal(error: pg.DatabaseError, target: PostgresTarget | null)
  * pg's own timeouts and dropped handshakes are plain Errors without a code; they are known
  * only when the failing step was talking to PostgreSQL.
  */
-function timedOutConnecting(error: unknown, target: PostgresTarget | null): string | null {
+function postgresHandshakeFailure(error: unknown, target: PostgresTarget | null): string | null {
   if (!target || !(error instanceof Error)) return null;
   if (/^(timeout expired|Connection terminated due to connection timeout)$/.test(error.message)) {
     return `PostgreSQL at ${target.address} did not answer in time; check the host and port in DATABASE_URL, and that no firewall drops the connection`;
