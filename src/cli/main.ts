@@ -4,13 +4,12 @@ import { customerScope, PLATFORM_SCOPE } from '../domain/scope.js';
 import { newPassword } from '../domain/secrets.js';
 import { systemClock } from '../domain/time.js';
 import { readCredentialsFile, seedDemo, writeCredentialsFile } from '../demo/seed.js';
-import { startSimulator } from '../demo/simulator.js';
-import { openStore } from '../store/open-store.js';
+import { describeSummary, startSimulator } from '../demo/simulator.js';
 import type { Store } from '../store/store.js';
-import { isAppError } from '../errors.js';
+import { exitOnKnownFailure, runCommandLine, type FailureContext } from './failures.js';
 import { configFrom, fail, withConfigFlags } from './options.js';
 import { progressPrinter } from './progress.js';
-import { defaultDemoFile, serve } from './serve.js';
+import { defaultDemoFile, openReachableStore, serve } from './serve.js';
 
 const program = new Command('flowline').description('Flowline monitoring-data platform').showHelpAfterError();
 
@@ -85,17 +84,22 @@ withConfigFlags(program.command('demo').description('seed the demo customers wit
   .option('--days <days>', 'days of history', '30')
   .option('--demo-file <path>', 'where to write the demo credentials')
   .action(async (flags) => {
-    const config = configFrom(flags);
-    await withStore(flags, async (store) => {
-      await store.migrate();
-      const credentials = await seedDemo(store, { clock: systemClock, days: Number(flags.days), onProgress: progressPrinter() });
-      const file = flags.demoFile ?? defaultDemoFile(config);
-      writeCredentialsFile(file, credentials);
-      console.log(`demo credentials written to ${file}`);
-      console.log(`username: ${credentials.admin.username}`);
-      console.log(`password: ${credentials.admin.password}`);
-      console.log(`token: ${credentials.admin.token}`);
-    });
+    const file: string = flags.demoFile ?? defaultDemoFile(configFrom(flags));
+    await withStore(
+      flags,
+      async (store) => {
+        await store.migrate();
+        // Before seeding: a file there that is not demo credentials is refused, not overwritten.
+        readCredentialsFile(file);
+        const credentials = await seedDemo(store, { clock: systemClock, days: Number(flags.days), onProgress: progressPrinter() });
+        writeCredentialsFile(file, credentials);
+        console.log(`demo credentials written to ${file}`);
+        console.log(`username: ${credentials.admin.username}`);
+        console.log(`password: ${credentials.admin.password}`);
+        console.log(`token: ${credentials.admin.token}`);
+      },
+      { demoFile: file },
+    );
   });
 
 program
@@ -106,7 +110,7 @@ program
   .option('--interval <seconds>', 'seconds between batches', '10')
   .action(async (flags) => {
     const credentials = readCredentialsFile(flags.credentials);
-    if (!credentials) fail(`${flags.credentials} is not a demo credentials file (written by \`flowline demo\` or \`serve --demo\`).`, 2);
+    if (!credentials) fail(`${flags.credentials} does not exist: pass the demo credentials file written by \`flowline demo\` or \`serve --demo\`.`, 2);
     const intervalMs = Number(flags.interval) * 1000;
     if (!Number.isFinite(intervalMs) || intervalMs < 100) fail(`--interval must be a number of seconds ≥ 0.1, not "${flags.interval}".`, 2);
     const simulator = startSimulator({
@@ -114,24 +118,26 @@ program
       controllers: credentials.controllers,
       intervalMs,
       log: (message) => console.log(message),
-      onError: (error) => console.error(`batch failed: ${(error as Error).message}`),
+      // A summary after the first round and then one a minute; on stderr when batches failed.
+      onSummary: (summary) => (summary.batchesFailed > 0 ? console.error : console.log)(describeSummary(summary)),
     });
     const stop = () => void simulator.stop().then(() => process.exit(0));
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
 
-async function withStore(flags: Record<string, unknown>, work: (store: Store) => Promise<void>): Promise<void> {
+/** Runs `work` on the configured store; a known failure (cli/failures.ts) ends the command with one line. */
+async function withStore(flags: Record<string, unknown>, work: (store: Store) => Promise<void>, context: FailureContext = {}): Promise<void> {
   const config = configFrom(flags);
-  const store = openStore(config.databaseUrl);
+  const store = await openReachableStore(config);
   try {
     await work(store);
   } catch (error) {
-    if (isAppError(error)) fail(error.message);
+    await store.close().catch(() => undefined);
+    exitOnKnownFailure(error, { databaseUrl: config.databaseUrl, ...context });
     throw error;
-  } finally {
-    await store.close();
   }
+  await store.close();
 }
 
-await program.parseAsync(process.argv);
+await runCommandLine(program, process.argv);

@@ -7,7 +7,8 @@ export function progressPrinter(stream: NodeJS.WriteStream = process.stderr) {
   return (done: number, total: number, what: string): void => {
     const percent = total === 0 ? 100 : Math.floor((done / total) * 100);
     if (stream.isTTY) {
-      stream.write(`\r${what}: ${percent}% (${done}/${total})${done >= total ? '\n' : ''}`);
+      // \x1b[K clears what a longer previous line (another controller's name) left behind.
+      stream.write(`\r${what}: ${percent}% (${done}/${total})\x1b[K${done >= total ? '\n' : ''}`);
       return;
     }
     const decile = Math.floor(percent / 10);

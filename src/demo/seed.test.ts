@@ -9,7 +9,7 @@ import { customerScope, PLATFORM_SCOPE } from '../domain/scope.js';
 import { digestSecret } from '../domain/secrets.js';
 import { FLOW_SENSOR_MODEL } from '../domain/types.js';
 import { catalogController, channelsOf, DEMO_CUSTOMER_NAME, OTHER_CUSTOMER_NAME } from './catalog.js';
-import { ensureDemo, HISTORY_CHUNK_READINGS, HISTORY_STEP_MS, seedDemo, type DemoCredentials, type DemoLogin } from './seed.js';
+import { DemoAlreadySeededError, DemoCredentialsFileError, ensureDemo, HISTORY_CHUNK_READINGS, HISTORY_STEP_MS, seedDemo, type DemoCredentials, type DemoLogin } from './seed.js';
 import { valueAt } from './signals.js';
 
 const NOW = Date.parse('2026-11-24T08:03:27.512Z');
@@ -155,7 +155,7 @@ for (const factory of storeFactories()) {
     });
 
     it('refuses to seed twice', async () => {
-      await expect(seedDemo(store, { clock, days: 1 })).rejects.toThrow(/already exists/);
+      await expect(seedDemo(store, { clock, days: 1 })).rejects.toThrow(DemoAlreadySeededError);
     });
   });
 
@@ -181,6 +181,7 @@ for (const factory of storeFactories()) {
     it('seeds an empty database and writes the credentials, readable by the owner only', async () => {
       const result = await ensureDemo(store, { clock, days: 1, file });
       expect(result.seeded).toBe(true);
+      expect(result.reissued).toBeNull();
       first = result.credentials;
       expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(first);
       expect(statSync(file).mode & 0o777).toBe(0o600);
@@ -189,7 +190,7 @@ for (const factory of storeFactories()) {
 
     it('reuses the credentials on the next start', async () => {
       const result = await ensureDemo(store, { clock, days: 1, file });
-      expect(result).toEqual({ credentials: first, seeded: false });
+      expect(result).toEqual({ credentials: first, seeded: false, reissued: null });
       expect(await store.listCustomers(PLATFORM_SCOPE)).toHaveLength(2);
     });
 
@@ -197,6 +198,7 @@ for (const factory of storeFactories()) {
       rmSync(file);
       const result = await ensureDemo(store, { clock, days: 1, file });
       expect(result.seeded).toBe(false);
+      expect(result.reissued).toBe('file-missing');
       const fresh = result.credentials;
       expect(fresh.admin.username).toBe(first.admin.username);
       expect(fresh.admin.token).not.toBe(first.admin.token);
@@ -218,7 +220,7 @@ for (const factory of storeFactories()) {
       const alarmsBefore = await store.listAlarms(PLATFORM_SCOPE, { limit: 10_000 });
       clock.set(NOW + 3 * 24 * 3600 * 1000);
       const result = await ensureDemo(store, { clock, days: 1, file });
-      expect(result).toEqual({ credentials: first, seeded: false });
+      expect(result).toEqual({ credentials: first, seeded: false, reissued: null });
       const after = await Promise.all(channels.map((c) => store.countReadings(PLATFORM_SCOPE, c.id)));
       // Capped at `days`: one day of five-minute steps.
       after.forEach((n, i) => expect(n - before[i]!).toBe(288));
@@ -232,16 +234,26 @@ for (const factory of storeFactories()) {
       expect(await store.listAlarms(PLATFORM_SCOPE, { limit: 10_000 })).toEqual(alarmsAfter);
     });
 
-    it('issues fresh credentials when the file is stale or not a credentials file', async () => {
+    it('issues fresh credentials when the file no longer matches the database', async () => {
       writeFileSync(file, JSON.stringify({ ...first, admin: { ...first.admin, token: 'revoked' } }));
       const stale = await ensureDemo(store, { clock, days: 1, file });
+      expect(stale.reissued).toBe('file-stale');
       expect(stale.credentials.admin.token).not.toBe(first.admin.token);
       expect(await loginWorks(store, stale.credentials.admin)).toBe(true);
+      expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(stale.credentials);
+    });
 
-      writeFileSync(file, 'not json');
-      const garbage = await ensureDemo(store, { clock, days: 1, file });
-      expect(await loginWorks(store, garbage.credentials.admin)).toBe(true);
-      expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(garbage.credentials);
+    it('refuses a file that is not demo credentials, and leaves it as it was', async () => {
+      for (const [text, problem] of [
+        ['not json', 'not-json'],
+        ['{"name": "flowline", "version": "0.1.0"}', 'not-credentials'],
+      ] as const) {
+        writeFileSync(file, text);
+        const refused = await ensureDemo(store, { clock, days: 1, file }).catch((error: unknown) => error);
+        expect(refused).toBeInstanceOf(DemoCredentialsFileError);
+        expect(refused).toMatchObject({ file, problem });
+        expect(readFileSync(file, 'utf8')).toBe(text);
+      }
     });
   });
 }

@@ -39,6 +39,33 @@ export interface SeedOptions {
   onProgress?: (done: number, total: number, what: string) => void;
 }
 
+/** `seedDemo` on a database that already holds the demo customer. */
+export class DemoAlreadySeededError extends Error {
+  constructor() {
+    super(`The demo customer "${DEMO_CUSTOMER_NAME}" already exists; the demo is seeded only into a database without it.`);
+    this.name = 'DemoAlreadySeededError';
+  }
+}
+
+/**
+ * A demo credentials file that is there but cannot be used. It is never overwritten: it may
+ * be a file the user cares about, named by mistake; a damaged one is theirs to delete.
+ */
+export class DemoCredentialsFileError extends Error {
+  readonly file: string;
+  readonly problem: 'unreadable' | 'not-json' | 'not-credentials';
+  /** The reason in a few words: the system error code, the JSON error, the missing fields. */
+  readonly detail: string;
+
+  constructor(file: string, problem: DemoCredentialsFileError['problem'], detail: string) {
+    super(`${file}: ${problem} (${detail})`);
+    this.name = 'DemoCredentialsFileError';
+    this.file = file;
+    this.problem = problem;
+    this.detail = detail;
+  }
+}
+
 export const DEFAULT_HISTORY_DAYS = 30;
 export const HISTORY_STEP_MS = 5 * MINUTE_MS;
 /** Readings per store.ingest call: the ingest batch limit, so one chunk is one device-sized transaction. */
@@ -57,9 +84,7 @@ interface SeededController {
 /** Seeds a fresh database. Throws if the demo customer already exists. */
 export async function seedDemo(store: Store, options: SeedOptions): Promise<DemoCredentials> {
   const days = historyDays(options.days);
-  if (await store.findCustomerByName(PLATFORM_SCOPE, DEMO_CUSTOMER_NAME)) {
-    throw new Error(`The demo customer "${DEMO_CUSTOMER_NAME}" already exists; the demo is seeded only into a database without it.`);
-  }
+  if (await store.findCustomerByName(PLATFORM_SCOPE, DEMO_CUSTOMER_NAME)) throw new DemoAlreadySeededError();
   const logins: DemoLogin[] = [];
   const seeded: SeededController[] = [];
   for (const customer of DEMO_CATALOG) {
@@ -261,23 +286,35 @@ async function catchUpHistory(store: Store, days: number, options: SeedOptions):
 
 // --- npm start: seed once, then reuse ----------------------------------------------------
 
+/** Why `ensureDemo` issued new secrets for an already seeded database. */
+export type ReissueReason = 'file-missing' | 'file-stale';
+
+export interface EnsuredDemo {
+  credentials: DemoCredentials;
+  /** True when this call seeded an empty database. */
+  seeded: boolean;
+  /** Set when the credentials were issued afresh, which revokes the previous ones. */
+  reissued: ReissueReason | null;
+}
+
 /**
  * `npm start` path: seeds the demo when its customer is absent and writes `file`. Otherwise
  * fills the gap since the last run, and reuses the credentials in `file` if they still
- * authenticate, or issues fresh ones.
+ * authenticate, or issues fresh ones. A `file` that is there but not a credentials file
+ * stops it (DemoCredentialsFileError) rather than being overwritten.
  */
-export async function ensureDemo(store: Store, options: SeedOptions & { file: string }): Promise<{ credentials: DemoCredentials; seeded: boolean }> {
+export async function ensureDemo(store: Store, options: SeedOptions & { file: string }): Promise<EnsuredDemo> {
+  const saved = readCredentialsFile(options.file);
   if (!(await store.findCustomerByName(PLATFORM_SCOPE, DEMO_CUSTOMER_NAME))) {
     const credentials = await seedDemo(store, options);
     writeCredentialsFile(options.file, credentials);
-    return { credentials, seeded: true };
+    return { credentials, seeded: true, reissued: null };
   }
   await catchUpHistory(store, historyDays(options.days), options);
-  const saved = readCredentialsFile(options.file);
-  if (saved && (await credentialsStillValid(store, saved))) return { credentials: saved, seeded: false };
+  if (saved && (await credentialsStillValid(store, saved))) return { credentials: saved, seeded: false, reissued: null };
   const credentials = await reissueCredentials(store, options.clock);
   writeCredentialsFile(options.file, credentials);
-  return { credentials, seeded: false };
+  return { credentials, seeded: false, reissued: saved ? 'file-stale' : 'file-missing' };
 }
 
 /** Owner-only, and replaced in one rename so a crash never leaves half a file. */
@@ -289,15 +326,28 @@ export function writeCredentialsFile(file: string, credentials: DemoCredentials)
   renameSync(temporary, file);
 }
 
-/** The credentials in `file`, or null when it is absent or not a credentials file. */
+/**
+ * The credentials in `file`, or null when there is no such file. A file that cannot be read,
+ * is not JSON or lacks the credentials throws DemoCredentialsFileError.
+ */
 export function readCredentialsFile(file: string): DemoCredentials | null {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
+    if (code === 'ENOENT') return null;
+    throw new DemoCredentialsFileError(file, 'unreadable', code === 'EISDIR' ? 'it is a folder' : code);
+  }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(readFileSync(file, 'utf8'));
+    parsed = JSON.parse(text);
   } catch {
-    return null;
+    // Not JSON.parse's message: it quotes the text, which may hold a token.
+    throw new DemoCredentialsFileError(file, 'not-json', 'not JSON');
   }
-  return isDemoCredentials(parsed) ? parsed : null;
+  if (!isDemoCredentials(parsed)) throw new DemoCredentialsFileError(file, 'not-credentials', 'it needs admin, otherCustomerUser and controllers');
+  return parsed;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, manualClock } from '../../test/helpers/app.js';
 import { storeFactories, type TestStore } from '../../test/helpers/stores.js';
@@ -6,7 +7,7 @@ import { PLATFORM_SCOPE } from '../domain/scope.js';
 import type { Channel } from '../domain/types.js';
 import { catalogController, signalFor } from './catalog.js';
 import { seedDemo, type DemoCredentials } from './seed.js';
-import { startSimulator } from './simulator.js';
+import { describeSummary, startSimulator, type SimulatorSummary } from './simulator.js';
 import { episodeAt, episodesBetween, HOUR_MS, MINUTE_MS, valueAt } from './signals.js';
 
 const NOW = Date.parse('2026-11-24T08:03:27.512Z');
@@ -134,6 +135,58 @@ for (const factory of storeFactories()) {
       const throwingReporter = startSimulator({ baseUrl: 'http://127.0.0.1:1', controllers: credentials.controllers.slice(0, 1), intervalMs: HOUR_MS, clock, onError: () => { throw new Error('reporter broke'); } });
       await expect(throwingReporter.tick()).resolves.toBeUndefined();
       await throwingReporter.stop();
+    });
+
+    it('summarises after the first round, then once per period and at stop: not a line per batch', async () => {
+      const controllers = credentials.controllers.filter((c) => c.serialNumber === TOWER);
+      let t = NOW + 300 * 24 * HOUR_MS;
+      const ticking = {
+        now: () => {
+          t += 1000;
+          clock.set(t);
+          return t;
+        },
+      };
+      const summaries: SimulatorSummary[] = [];
+      const logs: string[] = [];
+      const simulator = startSimulator({ baseUrl, controllers, intervalMs: 25, summaryEveryMs: 300, clock: ticking, log: (m) => logs.push(m), onSummary: (s) => summaries.push(s) });
+      const deadline = Date.now() + 10_000;
+      while (summaries.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      await simulator.stop();
+
+      expect(summaries[0]).toMatchObject({ rounds: 1, batchesSent: 1, batchesFailed: 0, readingsStored: 9, lastFailure: null });
+      const rounds = summaries.reduce((n, s) => n + s.rounds, 0);
+      // Many rounds, few lines: the periodic summaries each cover several rounds.
+      expect(summaries.slice(1, -1).every((s) => s.rounds > 1)).toBe(true);
+      expect(summaries.length).toBeLessThan(rounds);
+      expect(summaries.reduce((n, s) => n + s.batchesSent, 0)).toBe(rounds);
+      expect(summaries.reduce((n, s) => n + s.readingsStored, 0)).toBe(rounds * 9);
+      // Besides summaries, only the one notice about the spare channel that is not stored.
+      expect(logs.every((m) => m.includes('not stored'))).toBe(true);
+      expect(describeSummary(summaries[0]!)).toMatch(/^simulator, last \d+ s: 1 batches sent, 0 failed; 9 readings stored; alarms \d+ raised, \d+ cleared$/);
+    });
+
+    it('counts failed batches in the summary with the last reason', async () => {
+      const bogus = credentials.controllers.slice(0, 2).map((c) => ({ ...c, ingestKey: 'flik_not-a-real-key' }));
+      const summaries: SimulatorSummary[] = [];
+      const simulator = startSimulator({ baseUrl, controllers: bogus, intervalMs: HOUR_MS, clock, onSummary: (s) => summaries.push(s) });
+      await simulator.tick();
+      await simulator.stop();
+      expect(summaries).toHaveLength(1);
+      expect(summaries[0]).toMatchObject({ rounds: 1, batchesSent: 0, batchesFailed: 2, readingsStored: 0 });
+      expect(summaries[0]!.lastFailure).toMatch(/answered 401/);
+      expect(describeSummary(summaries[0]!)).toContain('2 failed (last: ingest for controller');
+
+      // A port just freed, so nothing listens there (fetch refuses port 1 itself, as a "bad port").
+      const vacated = createServer();
+      await new Promise<void>((resolve) => vacated.listen(0, '127.0.0.1', resolve));
+      const port = (vacated.address() as AddressInfo).port;
+      await new Promise((resolve) => vacated.close(resolve));
+      const unreachable = startSimulator({ baseUrl: `http://127.0.0.1:${port}`, controllers: credentials.controllers.slice(0, 1), intervalMs: HOUR_MS, clock, onSummary: (s) => summaries.push(s) });
+      await unreachable.tick();
+      await unreachable.stop();
+      // fetch says only "fetch failed"; the reason is in its cause.
+      expect(summaries[1]!.lastFailure).toMatch(/fetch failed: .*ECONNREFUSED/);
     });
 
     it('feeds on its own every interval until stopped, and stop waits for the batch in flight', async () => {

@@ -14,8 +14,14 @@ export interface SimulatorOptions {
   controllers: DemoController[];
   intervalMs: number;
   clock?: Clock;
+  /** Notices worth a line of their own: a channel the server does not store (once per channel). */
   log?: (message: string) => void;
+  /** Each failed batch as it happens; the summaries count them. */
   onError?: (error: unknown) => void;
+  /** What happened since the previous summary; default: one `log` line (describeSummary). */
+  onSummary?: (summary: SimulatorSummary) => void;
+  /** How often a summary is given, besides one after the first round and one at stop; default a minute. */
+  summaryEveryMs?: number;
 }
 
 export interface Simulator {
@@ -23,6 +29,22 @@ export interface Simulator {
   stop(): Promise<void>;
 }
 
+/** The simulator's work over a stretch of time: what a person watching the log wants, not a line per request. */
+export interface SimulatorSummary {
+  /** Wall-clock time the summary covers. */
+  periodMs: number;
+  /** Rounds run: one batch per controller each. */
+  rounds: number;
+  batchesSent: number;
+  batchesFailed: number;
+  readingsStored: number;
+  alarmsRaised: number;
+  alarmsCleared: number;
+  /** The message of the last failed batch, when one failed. */
+  lastFailure: string | null;
+}
+
+export const DEFAULT_SUMMARY_EVERY_MS = 60_000;
 /** A batch that takes longer than this is given up and reported; the next tick tries again. */
 const REQUEST_TIMEOUT_MS = 15_000;
 /** How far back the first batch looks for the last clear of an alarm, to date it right after a pause. */
@@ -30,19 +52,31 @@ const FIRST_TICK_LOOKBACK_MS = 48 * HOUR_MS;
 
 type AlarmPayload = NonNullable<IngestPayload['alarms']>[number];
 
-interface BatchResult {
-  stored: number;
-  raised: number;
-  cleared: number;
+type BatchResult = { stored: number; raised: number; cleared: number } | { failure: string };
+
+/** One line for a summary, e.g. `simulator, last 60 s: 54 batches sent, 0 failed; 486 readings stored; alarms 1 raised, 0 cleared`. */
+export function describeSummary(summary: SimulatorSummary): string {
+  const failed = summary.lastFailure === null ? `${summary.batchesFailed} failed` : `${summary.batchesFailed} failed (last: ${summary.lastFailure})`;
+  return (
+    `simulator, last ${Math.round(summary.periodMs / 1000)} s: ${summary.batchesSent} batches sent, ${failed}; ` +
+    `${summary.readingsStored} readings stored; alarms ${summary.alarmsRaised} raised, ${summary.alarmsCleared} cleared`
+  );
+}
+
+function emptySummary(): SimulatorSummary {
+  return { periodMs: 0, rounds: 0, batchesSent: 0, batchesFailed: 0, readingsStored: 0, alarmsRaised: 0, alarmsCleared: 0, lastFailure: null };
 }
 
 export function startSimulator(options: SimulatorOptions): Simulator {
   if (!Number.isFinite(options.intervalMs) || options.intervalMs <= 0) throw new Error(`The simulator interval must be a positive number of milliseconds, not ${options.intervalMs}.`);
+  const summaryEveryMs = options.summaryEveryMs ?? DEFAULT_SUMMARY_EVERY_MS;
+  if (!Number.isFinite(summaryEveryMs) || summaryEveryMs <= 0) throw new Error(`The simulator summary period must be a positive number of milliseconds, not ${summaryEveryMs}.`);
   const clock = options.clock ?? systemClock;
   const log = options.log ?? (() => undefined);
+  const summarise = options.onSummary ?? ((summary: SimulatorSummary) => log(describeSummary(summary)));
   const report = (error: unknown): void => {
     try {
-      (options.onError ?? ((e: unknown) => log(`simulator error: ${String(e)}`)))(error);
+      options.onError?.(error);
     } catch {
       // A failing error reporter must not stop the feed either.
     }
@@ -51,8 +85,24 @@ export function startSimulator(options: SimulatorOptions): Simulator {
   // Per controller: the instant up to which its alarm edges have been delivered.
   const delivered = new Map<string, number>();
   const reportedNotStored = new Set<string>();
+  let period = emptySummary();
+  let periodStarted = performance.now();
+  let firstRoundReported = false;
 
-  async function sendBatch(controller: DemoController, now: number): Promise<BatchResult | null> {
+  function giveSummary(): void {
+    if (period.rounds === 0) return;
+    const now = performance.now();
+    const summary = { ...period, periodMs: now - periodStarted };
+    period = emptySummary();
+    periodStarted = now;
+    try {
+      summarise(summary);
+    } catch {
+      // Nor a failing summary reporter.
+    }
+  }
+
+  async function sendBatch(controller: DemoController, now: number): Promise<BatchResult> {
     const payload: IngestPayload = {
       readings: controller.channels.map((c) => ({ channel: c.number, time: formatIsoSeconds(now), value: valueOf(controller, c, now) })),
       alarms: alarmEvents(controller, delivered.get(controller.serialNumber), now),
@@ -67,15 +117,15 @@ export function startSimulator(options: SimulatorOptions): Simulator {
       const text = await response.text();
       if (!response.ok) throw new Error(`ingest for controller ${controller.serialNumber} answered ${response.status}: ${text.slice(0, 500)}`);
       delivered.set(controller.serialNumber, now);
-      return summarise(controller, text);
+      return batchResult(controller, text);
     } catch (error) {
       // Alarm edges stay undelivered, so the next batch carries them again.
       report(error);
-      return null;
+      return { failure: failureMessage(error) };
     }
   }
 
-  function summarise(controller: DemoController, text: string): BatchResult {
+  function batchResult(controller: DemoController, text: string): BatchResult {
     const body = parseReport(text);
     for (const item of body.notStored) {
       const key = `${controller.serialNumber}/${item.channel}`;
@@ -89,12 +139,23 @@ export function startSimulator(options: SimulatorOptions): Simulator {
   async function runTick(): Promise<void> {
     const now = Math.floor(clock.now() / 1000) * 1000;
     const results = await Promise.all(options.controllers.map((c) => sendBatch(c, now)));
-    const ok = results.filter((r): r is BatchResult => r !== null);
-    const sum = (pick: (r: BatchResult) => number) => ok.reduce((total, r) => total + pick(r), 0);
-    log(
-      `simulator ${formatIsoSeconds(now)}: ${ok.length}/${results.length} controllers, ${sum((r) => r.stored)} readings stored, ` +
-        `${sum((r) => r.raised)} alarms raised, ${sum((r) => r.cleared)} cleared`,
-    );
+    period.rounds += 1;
+    for (const result of results) {
+      if ('failure' in result) {
+        period.batchesFailed += 1;
+        period.lastFailure = result.failure;
+        continue;
+      }
+      period.batchesSent += 1;
+      period.readingsStored += result.stored;
+      period.alarmsRaised += result.raised;
+      period.alarmsCleared += result.cleared;
+    }
+    // The first round is told at once: whoever just started the demo learns that the feed works (or why not).
+    if (!firstRoundReported) {
+      firstRoundReported = true;
+      giveSummary();
+    }
   }
 
   // Ticks run one after another: a manual tick during a scheduled one waits for it.
@@ -114,15 +175,25 @@ export function startSimulator(options: SimulatorOptions): Simulator {
     // A slow server must not pile up batches: skip the beat instead.
     if (!stopped && pending === 0) void tick();
   }, options.intervalMs);
+  const summaryTimer = setInterval(giveSummary, summaryEveryMs);
 
   return {
     tick,
     async stop() {
       stopped = true;
       clearInterval(timer);
+      clearInterval(summaryTimer);
       await chain;
+      giveSummary();
     },
   };
+}
+
+/** The reason in a few words: fetch reports an unreachable server as "fetch failed" with the cause beneath. */
+function failureMessage(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
+  return `${error.message}${cause}`;
 }
 
 function valueOf(controller: DemoController, channel: { number: string; type: string }, t: number): number {

@@ -6,7 +6,7 @@ import { scopeOf } from '../domain/auth.js';
 import type { Scope } from '../domain/scope.js';
 import { systemClock, type Clock } from '../domain/time.js';
 import { ERRORS } from '../errors.js';
-import { createLogger } from '../logger.js';
+import { createLogger, RequestLogController } from '../logger.js';
 import type { Store } from '../store/store.js';
 import type { RateCounter } from '../ratelimit/counter.js';
 import { parseRateLimits } from '../ratelimit/policy.js';
@@ -89,7 +89,9 @@ export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
   const clock = deps.clock ?? systemClock;
   const app = Fastify({
-    loggerInstance: (deps.logger ?? createLogger(deps.config.logLevel)) as FastifyBaseLogger,
+    loggerInstance: (deps.logger ?? createLogger(deps.config.logLevel, undefined, { format: deps.config.logFormat })) as FastifyBaseLogger,
+    // Request lines at debug (5xx at warn): see "Logging" in docs/architecture.md.
+    logController: new RequestLogController(),
     bodyLimit: DEFAULT_BODY_LIMIT,
     // Fluent clients call `controller/list` with and without the trailing slash.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
