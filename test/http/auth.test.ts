@@ -216,6 +216,7 @@ for (const factory of storeFactories()) {
           name: 'Terms',
           role: 'user',
           customer_id: acme.customer.id,
+          operator: false,
           has_api_token: false,
           api_token_created_at: null,
           api_terms_accepted_at: null,
