@@ -1,5 +1,5 @@
 import { ERRORS } from '../errors.js';
-import type { Store } from '../store/store.js';
+import type { NewController, NewFacility, Store } from '../store/store.js';
 import { requireAdmin, requireOperator, targetCustomer, type Actor } from './actor.js';
 import { INGEST_KEY_PREFIX, digestSecret, newIngestKey } from './secrets.js';
 import type { Clock } from './time.js';
@@ -41,14 +41,8 @@ export async function updateCustomer(store: Store, actor: Actor, id: number, cha
 
 // --- facilities ----------------------------------------------------------------------------
 
-export interface FacilityInput {
-  customerId?: number;
-  name: string;
-  address?: string | null;
-  latitude?: number | null;
-  longitude?: number | null;
-  timeZone?: string;
-}
+/** A facility; the customer is the admin's own unless an operator names one. */
+export type FacilityInput = Omit<NewFacility, 'customerId'> & { customerId?: number };
 
 export async function createFacility(store: Store, actor: Actor, input: FacilityInput): Promise<Facility> {
   requireAdmin(actor);
@@ -92,19 +86,11 @@ export interface ChannelInput {
   processId?: number | null;
 }
 
-export interface ControllerInput {
-  facilityId: number;
-  serialNumber: string;
-  model: string;
-  name: string;
-  latitude?: number | null;
-  longitude?: number | null;
-  pipeDiameter?: number | null;
-  activatedAt?: number | null;
-  tag?: string | null;
+/** What a registration gives: the controller as stored, without its key (issued here), plus its layout. */
+export type ControllerInput = Omit<NewController, 'ingestKeyHash' | 'ingestKeyPrefix'> & {
   processes?: { name: string }[];
   channels?: ChannelInput[];
-}
+};
 
 export interface IssuedIngestKey {
   /** Shown once; only its digest is kept. */
