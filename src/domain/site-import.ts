@@ -184,11 +184,6 @@ export interface SitePlan {
   users: UserPlan[];
 }
 
-/**
- * Reads what the file names from the database and checks it can all be written: the layout
- * of each controller, and no clash with another customer's controllers or users. Every
- * problem is collected and reported at once; nothing is written.
- */
 /** Problems found while planning, each with its place in the file; all are reported together. */
 class Problems {
   readonly list: string[] = [];

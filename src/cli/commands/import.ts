@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import type { LinkServices } from '../../domain/accounts.js';
 import { CLI_ACTOR } from '../../domain/actor.js';
 import { importSite, type Outcome, type SiteImportReport } from '../../domain/site-import.js';
 import { ERRORS } from '../../errors.js';
@@ -38,7 +39,7 @@ function readSiteFile(path: string): unknown {
 
 const state = (outcome: Outcome<unknown>) => (outcome.created ? 'created' : 'exists');
 
-function printReport(report: SiteImportReport, services: Parameters<typeof printLink>[2]): void {
+function printReport(report: SiteImportReport, services: LinkServices): void {
   const { customer } = report;
   console.log(`customer ${customer.record.id} "${customer.record.name}": ${state(customer)}${customer.record.disabledAt !== null ? ' (disabled)' : ''}`);
   const counts = { facilities: 0, controllers: 0, processes: 0, channels: 0, users: 0 };

@@ -1,6 +1,6 @@
 import { ingestKeyState } from '../../domain/onboarding.js';
 import { formatIsoMillis } from '../../domain/time.js';
-import type { Channel, Controller, Customer, Facility, IngestKey, User } from '../../domain/types.js';
+import type { Controller, Customer, Facility, IngestKey, User } from '../../domain/types.js';
 
 /**
  * Records as `--json` prints them: snake_case keys and ISO times, as the HTTP API writes
@@ -36,17 +36,6 @@ export const controllerJson = (c: Controller) => ({
   activated_at: iso(c.activatedAt),
   last_seen_at: iso(c.lastSeenAt),
   created_at: iso(c.createdAt),
-});
-
-export const channelJson = (c: Channel) => ({
-  id: c.id,
-  controller_id: c.controllerId,
-  process_id: c.processId,
-  number: c.number,
-  name: c.name,
-  kind: c.kind,
-  type: c.type,
-  unit: c.unit,
 });
 
 export const ingestKeyJson = (k: IngestKey, now: number) => ({
