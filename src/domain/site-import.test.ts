@@ -192,7 +192,7 @@ for (const factory of storeFactories()) {
 
     it("lets a customer's admin complete their own site but not create a customer", async () => {
       const riverside = (await store.findCustomerByName(PLATFORM_SCOPE, 'Riverside Utilities'))!;
-      const admin: Actor = { scope: customerScope(riverside.id), role: 'admin', operator: false, userId: null };
+      const admin: Actor = { ...CLI_ACTOR, scope: customerScope(riverside.id), operator: false };
       const grown = site();
       grown.facilities![0]!.controllers![1]!.channels = [{ number: 'S1', type: 'flowrate', unit: 'bbl/day', name: 'Flow Rate', process: 'Flow' }, { number: 'S2', type: 'temperature' }];
       grown.facilities![0]!.controllers![1]!.processes = [{ name: 'Flow' }];
