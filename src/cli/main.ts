@@ -1,7 +1,5 @@
-import { Command, Option } from 'commander';
-import { createAccount, issueApiToken } from '../domain/accounts.js';
-import { customerScope, PLATFORM_SCOPE } from '../domain/scope.js';
-import { newPassword } from '../domain/secrets.js';
+import { Command } from 'commander';
+import { createRequire } from 'node:module';
 import { systemClock } from '../domain/time.js';
 import { readCredentialsFile, seedDemo, writeCredentialsFile } from '../demo/seed.js';
 import { describeSummary, startSimulator } from '../demo/simulator.js';
@@ -10,8 +8,16 @@ import { exitOnKnownFailure, runCommandLine, type FailureContext } from './failu
 import { configFrom, fail, withConfigFlags } from './options.js';
 import { progressPrinter } from './progress.js';
 import { defaultDemoFile, openReachableStore, serve } from './serve.js';
+import { registerControllerCommands } from './commands/controller.js';
+import { registerCustomerCommands } from './commands/customer.js';
+import { registerFacilityCommands } from './commands/facility.js';
+import { registerImportCommand } from './commands/import.js';
+import { registerIngestKeyCommands } from './commands/ingest-key.js';
+import { registerUserCommands } from './commands/user.js';
 
 const program = new Command('flowline').description('Flowline monitoring-data platform').showHelpAfterError();
+// package.json sits one folder above src/ and dist/ alike, so this works from the sources and from a build.
+program.version((createRequire(import.meta.url)('../../package.json') as { version: string }).version);
 
 withConfigFlags(program.command('serve').description('run the HTTP server (migrates the database first)'), { server: true })
   .option('--demo', 'seed the demo customers if absent, print the demo credentials and run the simulator')
@@ -28,57 +34,12 @@ withConfigFlags(program.command('migrate').description('apply pending database m
   });
 });
 
-const user = program.command('user').description('manage user accounts');
-
-withConfigFlags(user.command('create').description('create a user (prints a generated password if none is given)'))
-  .requiredOption('--email <email>', 'login e-mail address')
-  .option('--name <name>', 'display name')
-  .addOption(new Option('--role <role>', 'role').choices(['admin', 'user']).default('user'))
-  .option('--customer <id>', 'id of the customer the user belongs to (omit for a platform operator)')
-  .option('--password <password>', 'initial password (default: generated and printed)')
-  .option('--token', 'also generate an API token (accepts the API terms for the user) and print it')
-  .action(async (flags) => {
-    await withStore(flags, async (store) => {
-      await store.migrate();
-      const customerId = flags.customer === undefined ? null : Number(flags.customer);
-      if (customerId !== null && !Number.isSafeInteger(customerId)) fail(`--customer must be a customer id, not "${flags.customer}".`, 2);
-      const password: string = flags.password ?? newPassword();
-      const created = await createAccount(store, PLATFORM_SCOPE, {
-        customerId,
-        email: flags.email,
-        name: flags.name ?? flags.email,
-        role: flags.role,
-        password,
-      });
-      console.log(`created user ${created.id} (${created.role}${customerId === null ? ', platform operator' : `, customer ${customerId}`})`);
-      console.log(`username: ${created.email}`);
-      if (flags.password === undefined) console.log(`password: ${password}`);
-      if (flags.token) console.log(`token: ${(await issueApiToken(store, created.id, systemClock)).token}`);
-    });
-  });
-
-withConfigFlags(user.command('token').description("generate a new API token for a user, revoking the previous one"))
-  .requiredOption('--email <email>', 'login e-mail address')
-  .action(async (flags) => {
-    await withStore(flags, async (store) => {
-      const found = await store.findUserCredentialsByEmail(flags.email);
-      if (!found) fail(`no user with e-mail ${flags.email}`);
-      const issued = await issueApiToken(store, found.id, systemClock);
-      console.log(`username: ${found.email}`);
-      console.log(`token: ${issued.token}`);
-    });
-  });
-
-withConfigFlags(user.command('list').description('list users'))
-  .option('--customer <id>', 'only the users of this customer')
-  .action(async (flags) => {
-    await withStore(flags, async (store) => {
-      const scope = flags.customer === undefined ? PLATFORM_SCOPE : customerScope(Number(flags.customer));
-      for (const u of await store.listUsers(scope)) {
-        console.log([u.id, u.email, u.role, u.customerId ?? 'platform', u.hasApiToken ? 'token' : 'no token'].join('\t'));
-      }
-    });
-  });
+registerCustomerCommands(program, withStore);
+registerFacilityCommands(program, withStore);
+registerControllerCommands(program, withStore);
+registerIngestKeyCommands(program, withStore);
+registerUserCommands(program, withStore);
+registerImportCommand(program, withStore);
 
 withConfigFlags(program.command('demo').description('seed the demo customers with 30 days of history into an empty database'))
   .option('--days <days>', 'days of history', '30')

@@ -11,6 +11,9 @@ const SERVE_GROUPS: readonly SettingGroup[] = ['store', 'server', 'mail'];
  * its variable, and loads `.env` before the command runs. `{ server: true }` is the form
  * written before groups existed: `serve`'s groups; `{}` is `['store']`.
  */
+/** Commands that send set-password links: the store's settings and the mail ones (PUBLIC_URL, SMTP_URL, MAIL_FROM). */
+export const MAIL_COMMAND: readonly SettingGroup[] = ['store', 'mail'];
+
 export function withConfigFlags(command: Command, groups: readonly SettingGroup[] | { server?: boolean } = ['store']): Command {
   const chosen = isGroupList(groups) ? groups : groups.server ? SERVE_GROUPS : ['store'];
   for (const [, setting] of settingEntries()) {

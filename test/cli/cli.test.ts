@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -16,15 +16,30 @@ function flowline(...args: string[]) {
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
+// A test that runs several commands starts a Node process for each: seconds apiece on a busy machine.
+const COMMANDS_TIMEOUT = 180_000;
+
 const line = (text: string, key: string) => new RegExp(`^${key}: (\\S+)$`, 'm').exec(text)?.[1];
 
 describe('flowline CLI', () => {
-  it('migrates, creates a user with a token, and regenerates it', () => {
-    expect(flowline('migrate').stdout).toContain('applied: 0001-initial, 0002-flow-rollups, 0003-server-alarms, 0004-webhooks, 0005-api-clients');
-    expect(flowline('migrate').stdout).toContain('already at 0005-api-clients');
+  it('says its version', () => {
+    const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect(flowline('--version')).toStrictEqual({ status: 0, stdout: `${version}\n`, stderr: '' });
+  });
 
-    const created = flowline('user', 'create', '--email', 'Ops@Example.com', '--role', 'admin', '--token');
+  it('migrates, creates a user with a token, and regenerates it', () => {
+    expect(flowline('migrate').stdout).toContain('applied: 0001-initial, 0002-flow-rollups, 0003-server-alarms, 0004-webhooks, 0005-api-clients, 0006-onboarding');
+    expect(flowline('migrate').stdout).toContain('already at 0006-onboarding');
+
+    // A user without a customer is a platform operator only when the command line says so.
+    const unsaid = flowline('user', 'create', '--email', 'Ops@Example.com', '--role', 'admin');
+    expect(unsaid.status).toBe(2);
+    expect(unsaid.stderr).toBe('flowline: user create needs --customer <id|name> (the customer the user belongs to) or --operator (a platform operator, who belongs to no customer).\n');
+    expect(flowline('user', 'list').stdout).toBe('');
+
+    const created = flowline('user', 'create', '--email', 'Ops@Example.com', '--role', 'admin', '--operator', '--token');
     expect(created.status).toBe(0);
+    expect(created.stdout).toContain('(admin, platform operator)');
     expect(line(created.stdout, 'username')).toBe('ops@example.com');
     expect(line(created.stdout, 'password')).toMatch(/^\S{12,}$/);
     const first = line(created.stdout, 'token');
@@ -36,11 +51,11 @@ describe('flowline CLI', () => {
     expect(second).toMatch(/^[0-9a-f-]{36}$/);
     expect(second).not.toBe(first);
 
-    expect(flowline('user', 'list').stdout).toMatch(/ops@example\.com\tadmin\tplatform\ttoken/);
-  });
+    expect(flowline('user', 'list').stdout).toMatch(/^\d+\tops@example\.com\tadmin\toperator\ttoken\tactive$/m);
+  }, COMMANDS_TIMEOUT);
 
   it('refuses bad input with a message, not a stack trace', () => {
-    const duplicate = flowline('user', 'create', '--email', 'ops@example.com');
+    const duplicate = flowline('user', 'create', '--email', 'ops@example.com', '--operator');
     expect(duplicate.status).toBe(1);
     expect(duplicate.stderr).toContain('already exists');
 
@@ -51,7 +66,7 @@ describe('flowline CLI', () => {
     const badDb = spawnSync(process.execPath, [BIN, 'migrate'], { cwd: ROOT, env: { ...env, DATABASE_URL: 'mysql://x/y' }, encoding: 'utf8' });
     expect(badDb.status).not.toBe(0);
     expect(badDb.stderr).toContain('neither a postgres:// URL nor an SQLite file path');
-  });
+  }, COMMANDS_TIMEOUT);
 
   it('serves the demo, whose printed credentials read live data, and shuts down cleanly', async () => {
     const demoDir = mkdtempSync(join(tmpdir(), 'flowline-demo-'));
