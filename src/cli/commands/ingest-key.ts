@@ -42,14 +42,12 @@ export function registerIngestKeyCommands(program: Command, withStore: WithStore
       const keyId = flags.key === undefined ? undefined : checked(() => idOf(flags.key, '--key'));
       await withMigratedStore(withStore, flags, async (store) => {
         const controller = await findController(store, CLI_ACTOR, flags.controller);
-        // The store also marks keys revoked that had expired already: count the ones that still worked.
-        const now = systemClock.now();
-        const working = (await listIngestKeys(store, CLI_ACTOR, controller.id)).filter((k) => (keyId === undefined || k.id === keyId) && ['active', 'expiring'].includes(ingestKeyState(k, now)));
-        await revokeIngestKeys(store, CLI_ACTOR, controller.id, systemClock, keyId);
+        // Only keys that still worked are revoked (and counted); one that no longer works is not found.
+        const revoked = await revokeIngestKeys(store, CLI_ACTOR, controller.id, systemClock, keyId);
         if (keyId !== undefined) {
-          console.log(`revoked ingest key ${keyId} of controller ${controller.serialNumber}${working.length === 0 ? ' (it had expired already)' : ''}`);
+          console.log(`revoked ingest key ${keyId} of controller ${controller.serialNumber}`);
         } else {
-          console.log(`revoked ${working.length} working ingest key${working.length === 1 ? '' : 's'} of controller ${controller.serialNumber}`);
+          console.log(`revoked ${revoked} working ingest key${revoked === 1 ? '' : 's'} of controller ${controller.serialNumber}`);
           console.log('The controller has no working key now: `flowline ingest-key rotate` issues a new one.');
         }
       });
