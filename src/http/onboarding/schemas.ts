@@ -1,17 +1,13 @@
-import { Type, type Static } from 'typebox';
-import { ingestKeyState } from '../../domain/onboarding.js';
-import { formatIsoMillis } from '../../domain/time.js';
-import type { Channel, Controller, Customer, Facility, IngestKey, Process, User } from '../../domain/types.js';
-import type { PasswordLink } from '../../domain/accounts.js';
+import { Type } from 'typebox';
 import { IsoTimeInputSchema, IsoTimeSchema, Nullable } from '../schemas/common.js';
 
 /**
- * Wire shapes of Flowline's onboarding and account routes (snake_case, ISO times), and the
- * mapping from domain records to them. Input schemas carry every bound, so that the routes
- * need no hand-written checks.
+ * Wire shapes of Flowline's onboarding and account routes (snake_case, ISO times); the mapping
+ * from domain records to them is src/wire/flowline.ts (the CLI's `--json` prints the same).
+ * Input schemas carry every bound, so that the routes need no hand-written checks.
  */
+export { channelWire, controllerWire, customerWire, facilityWire, ingestKeyWire, passwordLinkWire, processWire, userWire } from '../../wire/flowline.js';
 
-const iso = (ms: number | null) => (ms === null ? null : formatIsoMillis(ms));
 const NullableTime = Nullable(IsoTimeSchema);
 // PostgreSQL text cannot hold NUL; names are one line.
 const NAME = '^[^\\u0000\\r\\n]*[^\\s\\u0000][^\\u0000\\r\\n]*$';
@@ -31,7 +27,6 @@ export const CustomerPatchSchema = Type.Object(
   { name: Type.Optional(NameSchema), disabled: Type.Optional(Type.Boolean({ description: 'Disabling stops every token, ingest key and webhook of the customer at once; its data is kept.' })) },
   { additionalProperties: false, minProperties: 1 },
 );
-export const customerWire = (c: Customer): Static<typeof CustomerSchema> => ({ id: c.id, name: c.name, disabled: c.disabledAt !== null, disabled_at: iso(c.disabledAt), created_at: formatIsoMillis(c.createdAt) });
 
 // --- facilities ----------------------------------------------------------------------------
 
@@ -54,16 +49,6 @@ const facilityFields = {
 };
 export const FacilityCreateSchema = Type.Object({ customer_id: Type.Optional(CustomerIdInput), ...facilityFields }, { additionalProperties: false });
 export const FacilityPatchSchema = Type.Partial(Type.Object(facilityFields), { additionalProperties: false, minProperties: 1 });
-export const facilityWire = (f: Facility): Static<typeof FacilitySchema> => ({
-  id: f.id,
-  customer_id: f.customerId,
-  name: f.name,
-  address: f.address,
-  latitude: f.latitude,
-  longitude: f.longitude,
-  time_zone: f.timeZone,
-  created_at: formatIsoMillis(f.createdAt),
-});
 
 // --- controllers, processes, channels ------------------------------------------------------
 
@@ -148,43 +133,6 @@ export const RotateKeySchema = Type.Object(
   { additionalProperties: false },
 );
 
-export const controllerWire = (c: Controller): Static<typeof ControllerSchema> => ({
-  id: c.id,
-  customer_id: c.customerId,
-  facility_id: c.facilityId,
-  serial_number: c.serialNumber,
-  model: c.model,
-  name: c.name,
-  latitude: c.latitude,
-  longitude: c.longitude,
-  pipe_diameter: c.pipeDiameter,
-  activated_at: iso(c.activatedAt),
-  tag: c.tag,
-  last_seen_at: iso(c.lastSeenAt),
-  created_at: formatIsoMillis(c.createdAt),
-});
-export const processWire = (p: Process): Static<typeof ProcessSchema> => ({ id: p.id, controller_id: p.controllerId, name: p.name, created_at: formatIsoMillis(p.createdAt) });
-export const channelWire = (c: Channel): Static<typeof ChannelSchema> => ({
-  id: c.id,
-  controller_id: c.controllerId,
-  process_id: c.processId,
-  number: c.number,
-  name: c.name,
-  kind: c.kind,
-  type: c.type,
-  unit: c.unit,
-  created_at: formatIsoMillis(c.createdAt),
-});
-export const ingestKeyWire = (k: IngestKey, now: number): Static<typeof IngestKeySchema> => ({
-  id: k.id,
-  controller_id: k.controllerId,
-  prefix: k.prefix,
-  state: ingestKeyState(k, now),
-  created_at: formatIsoMillis(k.createdAt),
-  expires_at: iso(k.expiresAt),
-  revoked_at: iso(k.revokedAt),
-});
-
 // --- users and accounts ----------------------------------------------------------------------
 
 export const UserSchema = Type.Object({
@@ -225,20 +173,3 @@ export const PasswordLinkSchema = Type.Object({
 });
 export const PasswordSchema = Type.String({ minLength: 8, maxLength: 1024 });
 export const LinkTokenSchema = Type.String({ minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9_-]+$' });
-
-export const userWire = (u: User): Static<typeof UserSchema> => ({
-  id: u.id,
-  email: u.email,
-  name: u.name,
-  role: u.role,
-  customer_id: u.customerId,
-  operator: u.operator,
-  has_password: u.hasPassword,
-  disabled: u.disabledAt !== null,
-  disabled_at: iso(u.disabledAt),
-  has_api_token: u.hasApiToken,
-  api_token_created_at: iso(u.apiTokenCreatedAt),
-  api_terms_accepted_at: iso(u.apiTermsAcceptedAt),
-  created_at: formatIsoMillis(u.createdAt),
-});
-export const passwordLinkWire = (l: PasswordLink): Static<typeof PasswordLinkSchema> => ({ url: l.url, purpose: l.purpose, expires_at: formatIsoMillis(l.expiresAt), mailed: l.mailed });
