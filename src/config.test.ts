@@ -18,6 +18,20 @@ function configError(env: NodeJS.ProcessEnv, flags: Parameters<typeof loadConfig
 }
 
 describe('loadConfig', () => {
+
+  it('refuses URLs that do not parse, with their passwords hidden (a / # ? or @ in a password must be percent-encoded)', () => {
+    for (const [env, value] of [
+      ['SMTP_URL', 'smtp://u:ab/cd@mail.example.com:587'],
+      ['SMTP_URL', 'smtp://u:hunter2@[::1'],
+      ['REDIS_URL', 'redis://default:p#ss@127.0.0.1:6379'],
+      ['DATABASE_URL', 'postgres://u:ab/cd@127.0.0.1:5432/db'],
+    ] as const) {
+      const message = configError({ [env]: value }).message;
+      expect(message).toMatch(new RegExp(`^${env}=".*" is not valid: expected .*percent-encoded`));
+      expect(message).not.toMatch(/hunter2|ab\/cd|p#ss/);
+    }
+    expect(loadConfig({ SMTP_URL: 'smtp://u:ab%2Fcd@mail.example.com:587', DATABASE_URL: 'postgres://u:ab%2Fcd@127.0.0.1:5432/db' }).smtpUrl).toBe('smtp://u:ab%2Fcd@mail.example.com:587');
+  });
   it('has the documented defaults', () => {
     const defaults = {
       port: 8080,
@@ -176,14 +190,14 @@ describe('loadConfig', () => {
     });
 
     it('REDIS_URL=http://x', () => {
-      expect(configError({ REDIS_URL: 'http://x' }).message).toBe('REDIS_URL="http://x" is not valid: expected a redis:// or rediss:// URL.');
+      expect(configError({ REDIS_URL: 'http://x' }).message).toBe('REDIS_URL="http://x" is not valid: expected a redis:// or rediss:// URL (with special characters of the password percent-encoded).');
     });
 
     it('a bad flag is named as the flag, not the variable', () => {
       expect(configError({ PORT: '8080' }, { port: 'abc' }).message).toBe('--port="abc" is not valid: expected an integer from 0 to 65535.');
       expect(configError({}, { port: 70000 }).message).toMatch(/^--port=70000 is not valid: expected an integer from 0 to 65535\.$/);
       expect(configError({}, { logLevel: 'loud' }).message).toBe(`--log-level="loud" is not valid: expected ${LEVELS}.`);
-      expect(configError({}, { redisUrl: 'http://x' }).message).toBe('--redis-url="http://x" is not valid: expected a redis:// or rediss:// URL.');
+      expect(configError({}, { redisUrl: 'http://x' }).message).toBe('--redis-url="http://x" is not valid: expected a redis:// or rediss:// URL (with special characters of the password percent-encoded).');
     });
 
     it('a good flag overrides a bad variable without complaint', () => {
@@ -194,7 +208,7 @@ describe('loadConfig', () => {
       expect(configError({ PUBLIC_URL: 'flowline.example.com' }).message).toBe(
         'PUBLIC_URL="flowline.example.com" is not valid: expected an http:// or https:// URL, e.g. https://flowline.example.com.',
       );
-      expect(configError({ SMTP_URL: 'mail.example.com:25' }).message).toBe('SMTP_URL="mail.example.com:25" is not valid: expected an smtp:// or smtps:// URL.');
+      expect(configError({ SMTP_URL: 'mail.example.com:25' }).message).toBe('SMTP_URL="mail.example.com:25" is not valid: expected an smtp:// or smtps:// URL (with special characters of the password percent-encoded).');
       expect(configError({ MAIL_FROM: 'x' }).message).toBe('MAIL_FROM="x" is not valid: expected an e-mail address, e.g. Flowline <flowline@example.com>.');
       expect(configError({ LOG_FORMAT: 'yaml' }).message).toBe('LOG_FORMAT="yaml" is not valid: expected json or pretty.');
     });
@@ -218,7 +232,7 @@ describe('loadConfig', () => {
 
     it('echoes a bad SMTP_URL with its password replaced, however the password is written', () => {
       expect(configError({ SMTP_URL: 'http://flowline:hunter2@mail.example.com:587' }).message).toBe(
-        'SMTP_URL="http://flowline:***@mail.example.com:587" is not valid: expected an smtp:// or smtps:// URL.',
+        'SMTP_URL="http://flowline:***@mail.example.com:587" is not valid: expected an smtp:// or smtps:// URL (with special characters of the password percent-encoded).',
       );
       for (const url of ['smtp:/flowline:hunter2@mail.example.com', 'flowline:hunter2@mail.example.com:587', 'http://flowline:hun@ter2@mail', 'http://flowline:hun/ter2@mail']) {
         const message = configError({}, { smtpUrl: url }).message;

@@ -2,6 +2,7 @@ import { Type, type TLiteral, type TSchema } from 'typebox';
 import { parseSecretKey } from './domain/secret-box.js';
 import { parseRateLimits, RateLimitSyntaxError } from './ratelimit/policy.js';
 import { allowedNetworks } from './webhooks/destination.js';
+import { parseDatabaseUrl } from './store/open-store.js';
 
 /**
  * Every setting of Flowline, declared once. The Config schema and its loader (src/config.ts),
@@ -44,6 +45,16 @@ export interface Setting<S extends TSchema = TSchema> {
    * it with the accepted text, or the reason it is refused.
    */
   readonly check?: (text: string) => boolean | string;
+}
+
+/** A URL that parses as one, e.g. with a password whose `/`, `#`, `?` or `@` are percent-encoded. */
+function isUrl(text: string): boolean {
+  try {
+    new URL(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Keeps each schema's own type, so the Config type can be read from the list. */
@@ -89,8 +100,17 @@ export const SETTINGS = {
     argument: 'url',
     schema: Type.String({ minLength: 1, default: './data/flowline.db' }),
     group: 'store',
-    accepted: 'an SQLite file path, sqlite:<path>, or postgres://…',
+    accepted: 'an SQLite file path, sqlite:<path>, or postgres://… (with special characters of the password percent-encoded)',
     meaning: 'an SQLite file path (or `sqlite:<path>`), or `postgres://…`',
+    secret: 'url-password',
+    check: (text) => {
+      try {
+        const location = parseDatabaseUrl(text);
+        return location.kind === 'sqlite' || isUrl(location.url);
+      } catch {
+        return false;
+      }
+    },
   }),
   logLevel: setting({
     env: 'LOG_LEVEL',
@@ -118,7 +138,9 @@ export const SETTINGS = {
     argument: 'url',
     schema: Type.Optional(Type.String({ pattern: '^rediss?://' })),
     group: 'server',
-    accepted: 'a redis:// or rediss:// URL',
+    accepted: 'a redis:// or rediss:// URL (with special characters of the password percent-encoded)',
+    secret: 'url-password',
+    check: isUrl,
     meaning: '`redis://…` (or `rediss://…`), for state shared by several server processes',
     example: 'redis://127.0.0.1:6379',
   }),
@@ -215,7 +237,8 @@ export const SETTINGS = {
     argument: 'url',
     schema: Type.Optional(Type.String({ pattern: '^smtps?://' })),
     group: 'mail',
-    accepted: 'an smtp:// or smtps:// URL',
+    accepted: 'an smtp:// or smtps:// URL (with special characters of the password percent-encoded)',
+    check: isUrl,
     meaning:
       'SMTP server for invitation and password-reset mail, e.g. `smtp://user:pass@mail.example.com:587` (`smtps://` for TLS); mail is off when unset and links are only returned/printed',
     example: 'smtp://user:pass@mail.example.com:587',

@@ -124,6 +124,9 @@ function postgresRefusal(error: pg.DatabaseError, target: PostgresTarget | null)
     }
     case '42501':
       return `${server} refused a migration step: ${error.message}; the user in DATABASE_URL needs to own the database (or have CREATE on its schema)`;
+    case '22021':
+    case '22P05':
+      return 'the input holds a character PostgreSQL cannot store (a NUL byte): remove it and try again';
     case '53300':
     case '57P03':
       return `${server} is not accepting connections now: ${error.message}; try again shortly`;

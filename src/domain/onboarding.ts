@@ -313,6 +313,11 @@ function found<T>(value: T | null, what: string): T {
   return value;
 }
 
+/** A name as schemas check it: one line, something besides spaces, no NUL (PostgreSQL text cannot hold it). */
+export const NAME_PATTERN = '^[^\\u0000\\r\\n]*[^\\s\\u0000][^\\u0000\\r\\n]*$';
+/** Free text (addresses, tags, units): anything but NUL. */
+export const TEXT_PATTERN = '^[^\\u0000]*$';
+
 /** Names are trimmed, non-empty, one line, with no NUL (PostgreSQL text cannot hold it). */
 export function cleanName(text: string, what: string): string {
   const name = text.trim();
@@ -329,7 +334,9 @@ export function canonicalTimeZone(text: string): string {
   }
 }
 
-/** Optional text: blank is none. */
+/** Optional text: blank is none; NUL is refused (PostgreSQL text cannot hold it). */
 export function blankToNull(text: string | null | undefined): string | null {
-  return text === undefined || text === null || text.trim() === '' ? null : text.trim();
+  if (text === undefined || text === null || text.trim() === '') return null;
+  if (text.includes('\u0000')) throw ERRORS.invalidRequest('Text cannot hold a NUL character.');
+  return text.trim();
 }

@@ -8,6 +8,8 @@ import { requireAdmin, requireOperator, type Actor } from './actor.js';
 import {
   canonicalTimeZone,
   cleanName,
+  NAME_PATTERN,
+  TEXT_PATTERN,
   createChannel,
   createCustomer,
   createFacility,
@@ -30,14 +32,15 @@ import type { Channel, Controller, Customer, Facility, Process, Role, User } fro
  * e-mail) is left as it is, so running the same file twice creates nothing the second time.
  */
 
-const Name = Type.String({ minLength: 1, maxLength: 200 });
+const Name = Type.String({ minLength: 1, maxLength: 200, pattern: NAME_PATTERN });
+const Text = (maxLength: number) => Type.String({ maxLength, pattern: TEXT_PATTERN });
 const OrNull = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
 export const SiteChannelSchema = Type.Object(
   {
     number: Name,
     type: Name,
-    unit: Type.Optional(OrNull(Type.String({ maxLength: 200 }))),
+    unit: Type.Optional(OrNull(Text(200))),
     name: Type.Optional(Name),
     kind: Type.Optional(Type.Union([Type.Literal('input'), Type.Literal('output')])),
     process: Type.Optional(OrNull(Name)),
@@ -51,7 +54,7 @@ const SiteControllerSchema = Type.Object(
     model: Name,
     name: Name,
     pipe_diameter: Type.Optional(OrNull(Type.Number({ exclusiveMinimum: 0 }))),
-    tag: Type.Optional(OrNull(Type.String({ maxLength: 200 }))),
+    tag: Type.Optional(OrNull(Text(200))),
     processes: Type.Optional(Type.Array(Type.Object({ name: Name }, { additionalProperties: false }))),
     channels: Type.Optional(Type.Array(SiteChannelSchema)),
   },
@@ -61,7 +64,7 @@ const SiteControllerSchema = Type.Object(
 const SiteFacilitySchema = Type.Object(
   {
     name: Name,
-    address: Type.Optional(OrNull(Type.String({ maxLength: 500 }))),
+    address: Type.Optional(OrNull(Text(500))),
     latitude: Type.Optional(OrNull(Type.Number({ minimum: -90, maximum: 90 }))),
     longitude: Type.Optional(OrNull(Type.Number({ minimum: -180, maximum: 180 }))),
     time_zone: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
@@ -258,6 +261,7 @@ export async function planSiteImport(store: Store, actor: Actor, file: SiteFile)
   const users: UserPlan[] = [];
   for (const [u, input] of (file.users ?? []).entries()) {
     const place = `users[${u}].email`;
+    if (input.name !== undefined) problems.check(`users[${u}].name`, () => cleanName(input.name!, 'name'));
     const email = problems.check(place, () => normalEmail(input.email));
     if (email === undefined) continue;
     if (emails.has(email)) problems.add(place, `${email} is listed twice.`);

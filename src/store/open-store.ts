@@ -16,7 +16,7 @@ export function parseDatabaseUrl(url: string): StoreLocation {
   const file = match ? match[1]! : trimmed;
   if (file === '') throw new Error('DATABASE_URL names no SQLite file.');
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(file)) {
-    throw new Error(`DATABASE_URL "${url}" is neither a postgres:// URL nor an SQLite file path (or sqlite:<path>).`);
+    throw new Error("DATABASE_URL is neither a postgres:// URL nor an SQLite file path (or sqlite:<path>).");
   }
   return { kind: 'sqlite', file };
 }

@@ -97,7 +97,7 @@ describe('setting flags on the command line', () => {
       'flowline: Invalid configuration:',
       '--secret-key is not valid: expected 32 random bytes in base64 (openssl rand -base64 32).',
       '--no-data-alarm-minutes="often" is not valid: expected a whole number of minutes (0 turns the check off).',
-      '--smtp-url="http://flowline:***@mail.example.com" is not valid: expected an smtp:// or smtps:// URL.',
+      '--smtp-url="http://flowline:***@mail.example.com" is not valid: expected an smtp:// or smtps:// URL (with special characters of the password percent-encoded).',
       '',
     ]);
   });

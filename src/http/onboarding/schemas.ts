@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { NAME_PATTERN, TEXT_PATTERN } from '../../domain/onboarding.js';
 import { IsoTimeInputSchema, IsoTimeSchema, Nullable } from '../schemas/common.js';
 
 /**
@@ -9,10 +10,9 @@ import { IsoTimeInputSchema, IsoTimeSchema, Nullable } from '../schemas/common.j
 export { channelWire, controllerWire, customerWire, facilityWire, ingestKeyWire, passwordLinkWire, processWire, userWire } from '../../wire/flowline.js';
 
 const NullableTime = Nullable(IsoTimeSchema);
-// PostgreSQL text cannot hold NUL; names are one line.
-const NAME = '^[^\\u0000\\r\\n]*[^\\s\\u0000][^\\u0000\\r\\n]*$';
+const NAME = NAME_PATTERN;
 export const NameSchema = Type.String({ minLength: 1, maxLength: 200, pattern: NAME });
-const OptionalText = (max: number) => Type.Optional(Nullable(Type.String({ maxLength: max, pattern: '^[^\\u0000]*$' })));
+const OptionalText = (max: number) => Type.Optional(Nullable(Type.String({ maxLength: max, pattern: TEXT_PATTERN })));
 const Latitude = Type.Optional(Nullable(Type.Number({ minimum: -90, maximum: 90 })));
 const Longitude = Type.Optional(Nullable(Type.Number({ minimum: -180, maximum: 180 })));
 const RoleSchema = Type.Union([Type.Literal('admin'), Type.Literal('user')]);
