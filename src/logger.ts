@@ -20,6 +20,31 @@ export const REDACT_PATHS = [
   '*.apiToken',
 ];
 
+/** Query parameters whose values are secrets (OAuth's token request takes client_secret in the query). */
+const SECRET_QUERY_PARAMETER = /^(client_secret|secret|token|access_token|refresh_token|password|api_key|key)$/i;
+
+/** A request URL as it may be logged: the values of secret query parameters replaced. */
+export function loggedUrl(url: string): string {
+  const query = url.indexOf('?');
+  if (query === -1) return url;
+  const parameters = url.slice(query + 1).split('&').map((parameter) => {
+    const name = parameter.split('=')[0] ?? '';
+    let decoded = name;
+    try {
+      decoded = decodeURIComponent(name.replace(/\+/g, ' '));
+    } catch {
+      // A malformed escape is logged as it came: it names no secret parameter we know.
+    }
+    return SECRET_QUERY_PARAMETER.test(decoded.trim()) ? `${name}=[redacted]` : parameter;
+  });
+  return `${url.slice(0, query)}?${parameters.join('&')}`;
+}
+
+/** What a request line records of the request: never its headers, never a secret in its URL. */
+function requestFields(request: { method?: string; url?: string; ip?: string; hostname?: string }) {
+  return { method: request.method, url: loggedUrl(request.url ?? ''), hostname: request.hostname, remoteAddress: request.ip };
+}
+
 export type LogFormat = NonNullable<Config['logFormat']>;
 
 export interface LoggerOptions {
@@ -35,7 +60,7 @@ export interface LoggerOptions {
 export function createLogger(level: LogLevel, destination?: DestinationStream, options: LoggerOptions = {}): Logger {
   const toTerminal = destination === undefined && process.stdout.isTTY === true;
   const format = options.format ?? (toTerminal ? 'pretty' : 'json');
-  const settings = { level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } };
+  const settings = { level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, serializers: { req: requestFields } };
   if (format === 'json') return pino(settings, destination);
   return pino(settings, prettyStream(destination ?? process.stdout, toTerminal && isColorSupported));
 }
@@ -65,11 +90,11 @@ function prettyStream(destination: DestinationStream, colorize: boolean): Destin
  */
 export class RequestLogController extends LogController {
   override incomingRequest(request: FastifyRequest): void {
-    request.log.trace({ req: request }, `incoming request: ${request.method} ${request.url}`);
+    request.log.trace({ req: request }, `incoming request: ${request.method} ${loggedUrl(request.url)}`);
   }
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
-    const summary = `${request.method} ${request.url} ${reply.statusCode} in ${Math.round(reply.elapsedTime)} ms`;
+    const summary = `${request.method} ${loggedUrl(request.url)} ${reply.statusCode} in ${Math.round(reply.elapsedTime)} ms`;
     const fields = { req: request, res: reply, responseTime: reply.elapsedTime };
     if (error) reply.log.error({ ...fields, err: error }, `request errored: ${summary}`);
     else if (reply.statusCode >= 500) reply.log.warn(fields, `request completed: ${summary}`);

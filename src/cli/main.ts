@@ -52,7 +52,7 @@ withConfigFlags(program.command('demo').description('seed the demo customers wit
         await store.migrate();
         // Before seeding: a file there that is not demo credentials is refused, not overwritten.
         readCredentialsFile(file);
-        const credentials = await seedDemo(store, { clock: systemClock, days: Number(flags.days), onProgress: progressPrinter() });
+        const credentials = await seedDemo(store, { clock: systemClock, days: daysOf(flags.days), onProgress: progressPrinter() });
         writeCredentialsFile(file, credentials);
         console.log(`demo credentials written to ${file}`);
         console.log(`username: ${credentials.admin.username}`);
@@ -102,3 +102,10 @@ async function withStore(flags: Record<string, unknown>, work: (store: Store) =>
 }
 
 await runCommandLine(program, process.argv);
+
+/** `--days`: a whole number of days of history, 0 to 3650. */
+function daysOf(text: string): number {
+  const days = /^\d{1,4}$/.test(text.trim()) ? Number(text) : NaN;
+  if (!(days <= 3650)) fail(`--days takes a whole number of days from 0 to 3650, not "${text}".`, 2);
+  return days;
+}

@@ -61,6 +61,8 @@ export function loadDotEnv(file: string): void {
  * itself is not quoted back: it may hold a secret.
  */
 export function dotEnvProblem(text: string): string | undefined {
+  // Node would read the mark as part of the first name, and that variable would silently be lost.
+  if (text.startsWith('\uFEFF')) return 'it starts with a byte-order mark: save it as UTF-8 without one';
   const lines = text.split(/\r?\n/);
   for (let index = 0; index < lines.length; index++) {
     const line = lines[index]!.trim();

@@ -49,7 +49,9 @@ export interface AppDependencies {
 
 /** Where people reach this server, for links in mail: PUBLIC_URL, or the address it listens on. */
 export function publicUrlOf(config: Config): string {
-  return config.publicUrl ?? `http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host}:${config.port}`;
+  if (config.publicUrl !== undefined) return config.publicUrl;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host.includes(':') ? `[${config.host}]` : config.host;
+  return `http://${host}:${config.port}`;
 }
 
 /**

@@ -337,8 +337,15 @@ for (const factory of storeFactories()) {
         expect((await ingest(app, `${acme.ingestKey}x`, { readings: [] })).statusCode).toBe(401);
         expect((await ingest(app, acme.ingestKey, { readings: [{ channel: 'S404', time: '2026-11-24T07:00:00Z', value: 1 }] })).statusCode).toBe(422);
         expect((await ingest(app, acme.ingestKey, { readings: [{ channel: 'S11', time: 'garbage', value: 1 }] })).statusCode).toBe(400);
+        // OAuth takes the client secret in the query too; a set-password link's token in a body.
+        const clientSecret = 'oauth-client-secret-in-the-query';
+        const oauth = await app.inject({ method: 'POST', url: `/oauth/token?grant_type=client_credentials&client_id=abc&client_secret=${clientSecret}` });
+        expect(oauth.statusCode).toBe(401);
+        const linkToken = 'flpw_a-link-token-that-is-secret';
+        expect((await app.inject({ method: 'POST', url: `${API}/account/set-password`, payload: { token: linkToken, password: wrongPassword } })).statusCode).toBe(404);
 
         const text = lines.join('');
+        expect(text).toContain('client_secret=[redacted]');
         // The capture works: requests, responses and error messages are all there.
         expect(text).toContain('incoming request');
         expect(text).toContain('request completed');
@@ -351,6 +358,8 @@ for (const factory of storeFactories()) {
           oldToken: u.token,
           newToken,
           ingestKey: acme.ingestKey,
+          clientSecret,
+          linkToken,
           basicPassword: Buffer.from(`${u.email}:${u.password}`).toString('base64'),
           basicToken: Buffer.from(`${u.email}:${u.token}`).toString('base64'),
           passwordHash: creds!.passwordHash,

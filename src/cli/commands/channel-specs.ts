@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
+import { readTextFile } from './support.js';
 import { Type } from 'typebox';
 import type { ChannelInput } from '../../domain/onboarding.js';
 import { channelInput, schemaProblems, SiteChannelSchema, type SiteChannel } from '../../domain/site-import.js';
@@ -30,12 +30,7 @@ export function parseChannelSpec(spec: string): ChannelInput {
  * whose header row names those columns. Every problem of the file is reported at once.
  */
 export function readChannelsFile(path: string): ChannelInput[] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw ERRORS.invalidRequest(`Cannot read ${path}: ${(error as Error).message}`);
-  }
+  const text = readTextFile(path);
   const extension = extname(path).toLowerCase();
   let rows: unknown[];
   let problems: string[];

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { LinkServices } from '../../domain/accounts.js';
 import { CLI_ACTOR } from '../../domain/actor.js';
@@ -6,7 +5,7 @@ import { importSite, type Outcome, type SiteImportReport } from '../../domain/si
 import { ERRORS } from '../../errors.js';
 import { MAIL_COMMAND, withConfigFlags } from '../options.js';
 import { mailFailed, printLink, withLinkServices } from './links.js';
-import { checked, usageErrors, type WithStore } from './support.js';
+import { checked, readTextFile, usageErrors, type WithStore } from './support.js';
 
 /** `flowline import site.json`: a customer's whole site from one file (docs/onboarding.md). */
 export function registerImportCommand(program: Command, withStore: WithStore): void {
@@ -25,12 +24,7 @@ export function registerImportCommand(program: Command, withStore: WithStore): v
 }
 
 function readSiteFile(path: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw ERRORS.invalidRequest(`Cannot read ${path}: ${(error as Error).message}`);
-  }
+  const text = readTextFile(path);
   try {
     return JSON.parse(text);
   } catch (error) {

@@ -4,6 +4,7 @@ import type { User } from '../../domain/types.js';
 import { mailerFor } from '../../mail/mailer.js';
 import type { Store } from '../../store/store.js';
 import { configFrom } from '../options.js';
+import { publicUrlOf } from '../../http/app.js';
 import { withMigratedStore, type WithStore } from './support.js';
 import { iso } from './wire.js';
 
@@ -11,7 +12,7 @@ import { iso } from './wire.js';
 export async function withLinkServices(withStore: WithStore, flags: Record<string, unknown>, work: (services: LinkServices) => Promise<void>): Promise<void> {
   const config = configFrom(flags);
   const mailer = mailerFor(config);
-  const publicUrl = config.publicUrl ?? `http://${config.host}:${config.port}`;
+  const publicUrl = publicUrlOf(config);
   try {
     await withMigratedStore(withStore, flags, (store: Store) => work({ store, clock: systemClock, mailer, publicUrl }));
   } finally {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { getUser, normalEmail } from '../../domain/accounts.js';
 import { CLI_ACTOR } from '../../domain/actor.js';
@@ -55,16 +56,23 @@ export function withMigratedStore(withStore: WithStore, flags: Record<string, un
 /** Repeatable options (`--channel a --channel b`) collect into a list. */
 export const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
-/** A customer named by id or by exact name; a name two customers share must be given as an id. */
+/**
+ * A customer named by exact name or by id, the name first (as a controller is found by serial
+ * number first): a name two customers share must be given as an id, and a number that is one
+ * customer's name and another's id is refused rather than guessed.
+ */
 export async function customerByRef(store: Store, ref: string): Promise<Customer> {
   const text = ref.trim();
   const customers = await listCustomers(store, CLI_ACTOR);
-  const byId = /^\d+$/.test(text) ? customers.find((c) => c.id === Number(text)) : undefined;
-  if (byId) return byId;
   const named = customers.filter((c) => c.name === text);
+  const byId = /^\d+$/.test(text) ? customers.find((c) => c.id === Number(text)) : undefined;
   if (named.length > 1) throw ERRORS.conflict(`${named.length} customers are named "${text}" (ids ${named.map((c) => c.id).join(', ')}): name the customer by id.`);
-  if (named.length === 0) throw ERRORS.notFound(`Customer "${text}"`);
-  return named[0]!;
+  if (named.length === 1 && byId && byId.id !== named[0]!.id) {
+    throw ERRORS.conflict(`"${text}" is the name of customer ${named[0]!.id} and the id of customer "${byId.name}": rename one of them.`);
+  }
+  const found = named[0] ?? byId;
+  if (!found) throw ERRORS.notFound(`Customer "${text}"`);
+  return found;
 }
 
 /** A user by login e-mail (which is unique across customers). */
@@ -100,4 +108,13 @@ export function printJson(rows: readonly object[]): void {
 /** Rows as tab-separated columns. */
 export function printRows(rows: readonly (string | number | null)[][]): void {
   for (const row of rows) console.log(row.map((cell) => cell ?? '-').join('\t'));
+}
+
+/** A file a person gave on the command line, as text; a UTF-8 byte-order mark (some editors add one) is dropped. */
+export function readTextFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8').replace(/^\uFEFF/, '');
+  } catch (error) {
+    throw ERRORS.invalidRequest(`Cannot read ${path}: ${(error as Error).message}`);
+  }
 }

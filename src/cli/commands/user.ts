@@ -1,4 +1,5 @@
 import { Option, type Command } from 'commander';
+import { ERRORS } from '../../errors.js';
 import { createAccount, inviteUser, issueApiToken, listUsers, resetUserPassword, updateUser } from '../../domain/accounts.js';
 import { CLI_ACTOR } from '../../domain/actor.js';
 import { newPassword } from '../../domain/secrets.js';
@@ -23,8 +24,7 @@ export function registerUserCommands(program: Command, withStore: WithStore): vo
     .option('--token', 'also generate an API token (accepts the API terms for the user) and print it')
     .action(async (flags) => {
       requireCustomerOrOperator(flags, 'user create');
-      await withStore(flags, async (store) => {
-        await store.migrate();
+      await withMigratedStore(withStore, flags, async (store) => {
         const customer = flags.customer === undefined ? null : await customerByRef(store, flags.customer);
         const password: string = flags.password ?? newPassword();
         const created = await createAccount(store, CLI_ACTOR.scope, {
@@ -94,6 +94,7 @@ export function registerUserCommands(program: Command, withStore: WithStore): vo
     .action(async (flags) => {
       await withMigratedStore(withStore, flags, async (store) => {
         const found = await userByEmail(store, flags.email);
+        if (found.disabledAt !== null) throw ERRORS.unprocessable(`${found.email} is disabled: enable them first (flowline user enable).`);
         const issued = await issueApiToken(store, found.id, systemClock);
         console.log(`username: ${found.email}`);
         console.log(`token: ${issued.token}`);
