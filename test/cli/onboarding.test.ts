@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueApiToken, setPasswordWithLink } from '../../src/domain/accounts.js';
 import { PLATFORM_SCOPE } from '../../src/domain/scope.js';
@@ -309,7 +310,11 @@ describe('sqlite: bad input to the onboarding commands', () => {
     database = emptySqliteFile('flowline-cli-bad-input-');
     dir = mkdtempSync(join(tmpdir(), 'flowline-cli-files-'));
     cli = cliFor({ ...process.env, DATABASE_URL: database.url, LOG_LEVEL: 'warn' }, dir);
-    // Before migrating, commands say what to run rather than fail on a missing table.
+    // Before the database exists, commands say what to run, and create nothing.
+    expect(cli.run('customer', 'list')).toStrictEqual({ status: 1, stdout: '', stderr: `flowline: there is no database at ${database.url}: check DATABASE_URL (or --database-url), or create it with \`flowline migrate\`\n` });
+    expect(existsSync(database.url)).toBe(false);
+    // On an empty one (migrations not applied), they say what to run rather than fail on a missing table.
+    new Database(database.url).close();
     expect(cli.run('customer', 'list')).toStrictEqual({ status: 1, stdout: '', stderr: 'flowline: The database is empty: run `flowline migrate` first.\n' });
     cli.ok('migrate');
     cli.ok('customer', 'create', '--name', 'Acme Water');

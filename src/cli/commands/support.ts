@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseDatabaseUrl } from '../../store/open-store.js';
 import type { Command } from 'commander';
 import { getUser, normalEmail } from '../../domain/accounts.js';
 import { CLI_ACTOR } from '../../domain/actor.js';
@@ -6,7 +8,7 @@ import { listCustomers } from '../../domain/onboarding.js';
 import type { Customer, User } from '../../domain/types.js';
 import { ERRORS, isAppError } from '../../errors.js';
 import type { Store } from '../../store/store.js';
-import { fail } from '../options.js';
+import { configFrom, fail } from '../options.js';
 
 /** main.ts's `withStore`: opens the store the flags and environment name, runs the work, closes it. */
 export type WithStore = (flags: Record<string, unknown>, work: (store: Store) => Promise<void>) => Promise<void>;
@@ -44,6 +46,12 @@ export function checked<T>(work: () => T): T {
  * on a missing column, so they say what to run instead.
  */
 export function withMigratedStore(withStore: WithStore, flags: Record<string, unknown>, work: (store: Store) => Promise<void>): Promise<void> {
+  // Opening an SQLite file creates it (and its folders): a mistyped DATABASE_URL would leave an
+  // empty database behind, so a file that is not there is reported, not made.
+  const location = parseDatabaseUrl(configFrom(flags).databaseUrl);
+  if (location.kind === 'sqlite' && location.file !== ':memory:' && !existsSync(location.file)) {
+    fail(`there is no database at ${resolve(location.file)}: check DATABASE_URL (or --database-url), or create it with \`flowline migrate\``);
+  }
   return withStore(flags, async (store) => {
     const current = await store.currentMigration();
     if (current !== store.latestMigration()) {
