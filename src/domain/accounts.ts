@@ -74,9 +74,8 @@ export interface IssuedToken {
 export async function issueApiToken(store: Store, userId: number, clock: Clock): Promise<IssuedToken> {
   const token = newApiToken();
   const at = clock.now();
-  await store.setUserApiToken(userId, digestSecret(token), at);
-  const credentials = await store.findUserCredentialsByTokenHash(digestSecret(token));
-  return { token, createdAt: at, termsAcceptedAt: credentials?.apiTermsAcceptedAt ?? at };
+  const termsAcceptedAt = await store.setUserApiToken(userId, digestSecret(token), at);
+  return { token, createdAt: at, termsAcceptedAt };
 }
 
 /**

@@ -153,7 +153,7 @@ export async function registerController(store: Store, actor: Actor, input: Cont
   const layout = planControllerLayout({ ...input, model });
   if (!(await store.getFacility(actor.scope, input.facilityId))) throw ERRORS.notFound('Facility');
   const key = newIngestKey();
-  const { controller, processes, channels } = await store.registerController(
+  const { controller, processes, channels, ingestKey } = await store.registerController(
     actor.scope,
     {
       facilityId: input.facilityId,
@@ -171,8 +171,7 @@ export async function registerController(store: Store, actor: Actor, input: Cont
     layout.processes,
     layout.channels.map((c) => ({ number: c.number, name: c.name, kind: c.kind, type: c.type, unit: blankToNull(c.unit), process: c.process ?? null })),
   );
-  const [record] = await store.listIngestKeys(actor.scope, controller.id);
-  return { controller, processes, channels, ingestKey: { key, record: record! } };
+  return { controller, processes, channels, ingestKey: { key, record: ingestKey! } };
 }
 
 export async function listControllers(store: Store, actor: Actor, filter: { facilityId?: number; model?: string } = {}): Promise<Controller[]> {

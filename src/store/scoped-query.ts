@@ -46,6 +46,3 @@ export async function uniqueOrConflict<T>(dialect: StoreDialect, conflictMessage
     throw error;
   }
 }
-
-/** Credentials of a disabled customer stop working: the condition every credential lookup joins. */
-export const ACTIVE_CUSTOMER = 'customers.disabled_at' as const;

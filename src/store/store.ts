@@ -24,7 +24,7 @@ import type { RecordQuery, RecordRow, RecordWrite } from './record-query.js';
 import type { ModelDef } from '../domain/models.js';
 import type { CustomerPatch } from './repositories/customers.repository.js';
 import type { NewPasswordLink, NewUser, PasswordLinkInfo, UserPatch } from './repositories/users.repository.js';
-import type { ChannelPatch, ControllerPatch, FacilityPatch, NewChannel, NewController, NewFacility, NewProcess, RegisteredChannel } from './repositories/sites.repository.js';
+import type { ChannelPatch, ControllerPatch, FacilityPatch, NewChannel, NewController, NewFacility, NewProcess, RegisteredChannel, RegisteredController } from './repositories/sites.repository.js';
 import type { NewIngestKey } from './repositories/ingest-keys.repository.js';
 
 export type { CustomerPatch } from './repositories/customers.repository.js';
@@ -206,7 +206,7 @@ export interface Store {
   getController(scope: Scope, id: number): Promise<Controller | null>;
   getControllerBySerial(scope: Scope, serialNumber: string): Promise<Controller | null>;
   /** A controller with its processes and channels, in one transaction: a failure leaves nothing. */
-  registerController(scope: Scope, input: NewController, processNames: readonly string[], channels: readonly RegisteredChannel[]): Promise<{ controller: Controller; processes: Process[]; channels: Channel[] }>;
+  registerController(scope: Scope, input: NewController, processNames: readonly string[], channels: readonly RegisteredChannel[]): Promise<RegisteredController>;
   /** Moves a controller between its customer's facilities, renames it, …; a foreign facility is not found. */
   updateController(scope: Scope, id: number, patch: ControllerPatch): Promise<Controller | null>;
   /** Replaces every live ingest key of the controller with this one, at once. */
@@ -303,8 +303,8 @@ export interface Store {
   /** Login: unscoped by nature. E-mail addresses compare case-insensitively. */
   findUserCredentialsByEmail(email: string): Promise<UserCredentials | null>;
   findUserCredentialsByTokenHash(tokenHash: string): Promise<UserCredentials | null>;
-  /** Keeps the first acceptance of the API terms; the first token records it. */
-  setUserApiToken(userId: number, tokenHash: string, at: number): Promise<void>;
+  /** Keeps the first acceptance of the API terms (the first token records it); answers its time. */
+  setUserApiToken(userId: number, tokenHash: string, at: number): Promise<number>;
   setUserPassword(userId: number, passwordHash: string): Promise<void>;
   /** A new link replaces the user's unused ones. */
   createPasswordLink(link: NewPasswordLink): Promise<void>;

@@ -7,6 +7,7 @@ import { ERRORS } from '../../errors.js';
 import { principalOf } from '../plugins/auth.js';
 import type { Store } from '../../store/store.js';
 import { IsoTimeSchema, nativeErrors, Nullable } from '../schemas/common.js';
+import { iso } from '../../wire/flowline.js';
 import { LinkTokenSchema, PasswordSchema } from '../onboarding/schemas.js';
 
 const AccountSchema = Type.Object({
@@ -27,7 +28,6 @@ const TokenSchema = Type.Object({
   terms_accepted_at: IsoTimeSchema,
 });
 
-const isoOrNull = (ms: number | null) => (ms === null ? null : formatIsoMillis(ms));
 
 const DetailSchema = Type.Object({ detail: Type.String() });
 const LinkInfoSchema = Type.Object({
@@ -60,8 +60,8 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ store: Store; clock: Clo
         customer_id: user.customerId,
         operator: user.operator,
         has_api_token: user.hasApiToken,
-        api_token_created_at: isoOrNull(user.apiTokenCreatedAt),
-        api_terms_accepted_at: isoOrNull(user.apiTermsAcceptedAt),
+        api_token_created_at: iso(user.apiTokenCreatedAt),
+        api_terms_accepted_at: iso(user.apiTermsAcceptedAt),
       };
     },
   );

@@ -1,6 +1,6 @@
 import { ERRORS } from '../../errors.js';
 import type { Scope } from '../../domain/scope.js';
-import type { Channel, ChannelKind, Controller, Facility, Process } from '../../domain/types.js';
+import type { Channel, ChannelKind, Controller, Facility, IngestKey, Process } from '../../domain/types.js';
 import { toChannel, toController, toFacility, toProcess } from '../mappers.js';
 import { inScope, uniqueOrConflict, type Executor, type RepositoryContext } from '../scoped-query.js';
 import type { CustomersRepository } from './customers.repository.js';
@@ -49,6 +49,14 @@ export interface NewChannel {
   kind: ChannelKind;
   type: string;
   unit?: string | null;
+}
+
+/** What a registration wrote; `ingestKey` is the record of the key it was given, if any. */
+export interface RegisteredController {
+  controller: Controller;
+  processes: Process[];
+  channels: Channel[];
+  ingestKey: IngestKey | null;
 }
 
 /** A channel of a registration, naming its process (one of the registration's) by name. */
@@ -129,7 +137,7 @@ export class SitesRepository {
     input: NewController,
     processNames: readonly string[],
     channels: readonly RegisteredChannel[],
-  ): Promise<{ controller: Controller; processes: Process[]; channels: Channel[] }> {
+  ): Promise<RegisteredController> {
     const facility = await this.getFacility(scope, input.facilityId);
     if (!facility) throw ERRORS.notFound('Facility');
     return this.#ctx.db.transaction().execute(async (trx) => {
@@ -155,7 +163,7 @@ export class SitesRepository {
           .executeTakeFirstOrThrow(),
       );
       const controller = toController(row);
-      if (input.ingestKeyHash) await this.#ingestKeys.insert(trx, controller, { keyHash: input.ingestKeyHash, prefix: input.ingestKeyPrefix ?? '', at: controller.createdAt });
+      const ingestKey = input.ingestKeyHash ? await this.#ingestKeys.insert(trx, controller, { keyHash: input.ingestKeyHash, prefix: input.ingestKeyPrefix ?? '', at: controller.createdAt }) : null;
       const processes: Process[] = [];
       for (const name of processNames) processes.push(await this.#insertProcess(trx, controller, name));
       const processIds = new Map(processes.map((p) => [p.name, p.id]));
@@ -165,7 +173,7 @@ export class SitesRepository {
         if (processId === undefined) throw ERRORS.invalidRequest(`Channel ${channel.number} names process "${process}", which is not among the controller's processes.`);
         created.push(await this.#insertChannel(trx, controller, { ...channel, controllerId: controller.id, processId }));
       }
-      return { controller, processes, channels: created };
+      return { controller, processes, channels: created, ingestKey };
     });
   }
 

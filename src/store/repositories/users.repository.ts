@@ -130,13 +130,15 @@ export class UsersRepository {
     return row ? toUserCredentials(row) : null;
   }
 
-  /** The first acceptance of the API terms is kept: accepting is recorded once, with its time. */
-  async setApiToken(userId: number, tokenHash: string, at: number): Promise<void> {
-    await this.#ctx.db
+  /** The first acceptance of the API terms is kept: accepting is recorded once, with its time, which this answers. */
+  async setApiToken(userId: number, tokenHash: string, at: number): Promise<number> {
+    const row = await this.#ctx.db
       .updateTable('users')
       .set((eb) => ({ api_token_hash: tokenHash, api_token_created_at: at, api_terms_accepted_at: eb.fn.coalesce('api_terms_accepted_at', eb.val(at)) }))
       .where('id', '=', userId)
-      .execute();
+      .returning('api_terms_accepted_at')
+      .executeTakeFirst();
+    return row?.api_terms_accepted_at ?? at;
   }
 
   /** A new password makes the user's unused set-password links void. */
