@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Builds the web app when stale, for the browser tests (test/browser/).
+    globalSetup: ['test/browser/global-setup.ts'],
   },
 });

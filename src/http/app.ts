@@ -27,6 +27,7 @@ import { FLUENT_PATH_PREFIXES, fluentFace, renderFluentError } from './fluent/in
 import { BASE as FLUXX_BASE, fluxxFace, renderFluxxError } from './fluxx/index.js';
 import { oauthRoutes } from './fluxx/oauth.js';
 import { registerOpenApi } from './openapi.js';
+import { webAppRoutes } from './web-app.js';
 import { createValidatorCompiler } from './validation.js';
 import { newSecretKey, parseSecretKey, secretBox, type SecretBox } from '../domain/secret-box.js';
 import type { EndpointServices } from '../domain/webhook-endpoints.js';
@@ -155,6 +156,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(fluentFace, { store, guard, clock, webhooks });
   await app.register(fluxxFace, { store, guard, clock, limits: parseRateLimits(deps.config.rateLimits).fluxx, links, prefix: FLUXX_BASE });
   await app.register(oauthRoutes, { store, guard, clock });
+  await app.register(webAppRoutes);
 
   return app;
 }

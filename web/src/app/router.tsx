@@ -1,0 +1,24 @@
+import { createBrowserRouter, type RouteObject } from 'react-router';
+import { APP_BASE } from '../config/paths';
+import { AppLayout, NotFound, PublicLayout } from './layout';
+import { RouteError } from './route-error';
+import { authRoutes } from '../features/auth/routes';
+import { accountRoutes } from '../features/account/routes';
+import { developersRoutes } from '../features/developers/routes';
+import { dashboardRoutes } from '../features/dashboard/routes';
+import { adminRoutes } from '../features/admin/routes';
+
+/**
+ * Each area declares its own routes (features/<area>/routes.tsx); pages are lazy, so the
+ * first load carries only the shell and the page it opens.
+ */
+const routes: RouteObject[] = [
+  { element: <PublicLayout />, errorElement: <RouteError />, children: authRoutes },
+  {
+    element: <AppLayout />,
+    errorElement: <RouteError />,
+    children: [...dashboardRoutes, ...accountRoutes, ...developersRoutes, ...adminRoutes, { path: '*', element: <NotFound /> }],
+  },
+];
+
+export const router = createBrowserRouter(routes, { basename: APP_BASE });
