@@ -7,7 +7,7 @@ import type { Principal } from './auth.js';
 import { scopeOf } from './auth.js';
 import type { SecretBox } from './secret-box.js';
 import { parseIsoTime, type Clock } from './time.js';
-import type { WebhookEndpoint, WebhookKind } from './types.js';
+import type { WebhookDelivery, WebhookEndpoint, WebhookKind } from './types.js';
 
 /**
  * Managing webhook endpoints and subscriptions: one service for both faces. A secret is
@@ -125,4 +125,59 @@ export async function resendDeliveries(services: EndpointServices, principal: Pr
   const resent = await services.store.resendDeliveries(scopeOf(principal), endpoint.id, which, services.clock.now());
   if ('deliveryId' in which && resent === 0) throw ERRORS.notFound(`Delivery ${which.deliveryId}`);
   return resent;
+}
+
+/** The event type of a test delivery (both kinds): receivers can tell it from real events. */
+export const TEST_EVENT_TYPE = 'test';
+
+/**
+ * A test event in the shape of the endpoint's real events, marked `test`: FlowCommand's
+ * ping envelope with an example ping (id 0, sensor 0), Fluent's subscription envelope with an
+ * example reading. Nothing in it is real data.
+ */
+export function testEventPayload(endpoint: WebhookEndpoint, now: number): string {
+  const time = new Date(now).toISOString();
+  if (endpoint.kind === 'flowcommand') {
+    return JSON.stringify({
+      type: TEST_EVENT_TYPE,
+      api_version: '1',
+      test: true,
+      data: { id: 0, sensor_id: 0, sensor_name: 'Test sensor', sensor_tag: null, flowrate: 0, datetime: `${time.slice(0, 19)}Z` },
+    });
+  }
+  return JSON.stringify({
+    'event-type': TEST_EVENT_TYPE,
+    'subscription-id': endpoint.id,
+    'serial-number': 'TEST',
+    test: true,
+    reading: { 'channel-name': 'Test channel', 'channel-number': 'S0', 'channel-type': 'test', subchannel: [{ type: 'value', value: 0, time }] },
+  });
+}
+
+/** Any endpoint of the caller's customer, FlowCommand webhook or Fluent subscription; another's is not found. */
+export async function getAnyEndpoint(services: EndpointServices, principal: Principal, id: number): Promise<WebhookEndpoint> {
+  const endpoint = await services.store.getWebhookEndpoint(scopeOf(principal), id);
+  if (!endpoint) throw ERRORS.notFound('Webhook endpoint');
+  return endpoint;
+}
+
+/**
+ * Queues one signed test delivery through the outbox, so the worker sends it like any event
+ * and it shows in the delivery log. A disabled endpoint or an expired subscription receives
+ * nothing, so it is refused rather than left pending.
+ */
+export async function queueTestEvent(services: EndpointServices, principal: Principal, id: number): Promise<{ endpoint: WebhookEndpoint; delivery: WebhookDelivery }> {
+  const endpoint = await getAnyEndpoint(services, principal, id);
+  const now = services.clock.now();
+  if (endpoint.expiresAt !== null && endpoint.expiresAt <= now) throw ERRORS.conflict('The subscription has expired and receives nothing; create a new one.');
+  if (!endpoint.enabled) throw ERRORS.conflict('The endpoint is disabled and receives nothing; enable it first.');
+  const delivery = await services.store.queueDelivery(scopeOf(principal), endpoint.id, { eventType: TEST_EVENT_TYPE, payload: testEventPayload(endpoint, now) }, now);
+  if (!delivery) throw ERRORS.notFound('Webhook endpoint');
+  return { endpoint, delivery };
+}
+
+/** Enables or disables an endpoint of either kind; enabling clears why the server disabled it. */
+export async function setEndpointEnabled(services: EndpointServices, principal: Principal, id: number, enabled: boolean): Promise<WebhookEndpoint> {
+  const endpoint = await getAnyEndpoint(services, principal, id);
+  return updateEndpoint(services, principal, endpoint.kind, id, { enabled });
 }

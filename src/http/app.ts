@@ -22,6 +22,7 @@ import { mailerFor, type Mailer } from '../mail/mailer.js';
 import { healthRoutes } from './routes/health.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { monitoringRoutes } from './routes/monitoring.js';
+import { webhookToolRoutes } from './routes/webhook-tools.js';
 import { flowCommandFace, renderDetailError } from './flowcommand/index.js';
 import { FLUENT_PATH_PREFIXES, fluentFace, renderFluentError } from './fluent/index.js';
 import { BASE as FLUXX_BASE, fluxxFace, renderFluxxError } from './fluxx/index.js';
@@ -134,6 +135,12 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   if (ownMailer?.close) app.addHook('onClose', async () => ownMailer.close?.());
   const mailer = deps.mailer ?? ownMailer!;
   const links: LinkServices = { store, clock, mailer, publicUrl: publicUrlOf(deps.config) };
+  const webhooks: EndpointServices = {
+    store,
+    secrets: deps.secrets ?? secretBoxFor(deps.config, app.log),
+    allowed: allowedNetworks(deps.config.webhookAllowedNetworks),
+    clock,
+  };
   await app.register(
     async (api) => {
       api.addHook('onRequest', guard('flowline', (seconds) => `Rate limit exceeded. Try again in ${seconds} seconds.`));
@@ -143,15 +150,10 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
       await api.register(facilityRoutes, { store });
       await api.register(controllerRoutes, { store, clock });
       await api.register(userRoutes, { links });
+      await api.register(webhookToolRoutes, { services: webhooks, ...(deps.webhookWorker ? { onQueued: deps.webhookWorker.poke } : {}) });
     },
     { prefix: '/api/flowline/v1' },
   );
-  const webhooks: EndpointServices = {
-    store,
-    secrets: deps.secrets ?? secretBoxFor(deps.config, app.log),
-    allowed: allowedNetworks(deps.config.webhookAllowedNetworks),
-    clock,
-  };
   await app.register(flowCommandFace, { store, guard, webhooks, prefix: '/api/v1' });
   await app.register(fluentFace, { store, guard, clock, webhooks });
   await app.register(fluxxFace, { store, guard, clock, limits: parseRateLimits(deps.config.rateLimits).fluxx, links, prefix: FLUXX_BASE });

@@ -596,6 +596,36 @@ export class KyselyStore implements Store {
     return Number(row.n);
   }
 
+  async queueDelivery(scope: Scope, endpointId: number, event: { eventType: string; payload: string }, at: number) {
+    return this.#db.transaction().execute(async (trx) => {
+      const endpoint = await trx.selectFrom('webhook_endpoints').select(['id', 'customer_id']).where('id', '=', endpointId).$call((q) => inScope(q, scope)).executeTakeFirst();
+      if (!endpoint) return null;
+      const row = await trx
+        .insertInto('webhook_deliveries')
+        .values({
+          endpoint_id: endpoint.id,
+          customer_id: endpoint.customer_id,
+          event_type: event.eventType,
+          message_id: `msg_${randomBytes(16).toString('base64url')}`,
+          payload: event.payload,
+          status: 'pending',
+          attempts: 0,
+          next_attempt_at: at,
+          leased_until: null,
+          created_at: at,
+          first_attempt_at: null,
+          last_attempt_at: null,
+          last_status: null,
+          last_error: null,
+          last_latency_ms: null,
+          delivered_at: null,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return toWebhookDelivery(row);
+    });
+  }
+
   async resendDeliveries(scope: Scope, endpointId: number, which: { deliveryId: number } | { from: number; to: number }, at: number) {
     const result = await this.#db
       .updateTable('webhook_deliveries')

@@ -272,6 +272,8 @@ export interface Store {
   /** Newest first; continue before `beforeId`. */
   listDeliveries(scope: Scope, endpointId: number, query: { limit: number; beforeId?: number; offset?: number }): Promise<WebhookDelivery[]>;
   countDeliveries(scope: Scope, endpointId: number): Promise<number>;
+  /** Queues one delivery (a test event) for an endpoint in scope, due now; null when the endpoint is not in scope. */
+  queueDelivery(scope: Scope, endpointId: number, event: { eventType: string; payload: string }, at: number): Promise<WebhookDelivery | null>;
   /** Queues deliveries of the endpoint again (one by id, or those created in [from, to)); returns how many. */
   resendDeliveries(scope: Scope, endpointId: number, which: { deliveryId: number } | { from: number; to: number }, at: number): Promise<number>;
   /**

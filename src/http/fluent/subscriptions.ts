@@ -139,7 +139,7 @@ export const fluentSubscriptionRoutes: FastifyPluginAsyncTypebox<{ services: End
   const DeliverySchema = Type.Object({
     'delivery-id': Type.Integer(),
     'webhook-id': Type.String({ description: 'The `webhook-id` header: the same for every attempt of this event' }),
-    'event-type': EventType,
+    'event-type': Type.String({ enum: [...SUBSCRIPTION_EVENT_TYPES, 'test'], description: '`test`: sent by POST /api/flowline/v1/webhook-endpoints/{id}/test' }),
     status: Type.String({ enum: ['pending', 'delivered', 'failed'] }),
     attempts: Type.Integer(),
     'response-code': Type.Optional(Type.Integer()),
