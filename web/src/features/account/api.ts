@@ -1,6 +1,5 @@
 import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, must } from '../../lib/api';
-import { SESSION_KEY } from '../../lib/session';
 
 /** The signed-in account with its token and terms times (fresh, not the session's cached copy). */
 export const accountQuery = queryOptions({
@@ -30,9 +29,7 @@ export function useGenerateToken() {
 }
 
 export function useChangePassword() {
-  const client = useQueryClient();
   return useMutation({
     mutationFn: (body: { current_password: string; new_password: string }) => must(api.PUT('/api/flowline/v1/account/password', { body })),
-    onSuccess: () => client.invalidateQueries({ queryKey: SESSION_KEY }),
   });
 }

@@ -134,7 +134,7 @@ export function TokenSection({
               </button>
             </div>
           ) : (
-            <button type="button" onClick={() => setConfirmRegenerate(true)} disabled={generate.isPending}>
+            <button type="button" onClick={() => setConfirmRegenerate(true)} disabled={generate.isPending || (!termsDone && !accepted)}>
               Regenerate Authentication Token
             </button>
           )
@@ -144,7 +144,7 @@ export function TokenSection({
           </button>
         )}
       </div>
-      {!termsDone && !accepted && !hasToken ? <p className="hint">Accept the terms to generate your token.</p> : null}
+      {!termsDone && !accepted ? <p className="hint">Accept the terms to generate your token.</p> : null}
       <ErrorMessage error={generate.error} />
       {token ? (
         <>
