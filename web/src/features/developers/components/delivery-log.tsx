@@ -13,8 +13,9 @@ export function DeliveryLog({ kind, endpointId, label }: { kind: Kind; endpointI
   if (log.data.length === 0) return <p className="muted">No deliveries yet. Send a test event, or wait for the next event.</p>;
   return (
     <>
-      <div className="table-wrap">
-        <table aria-label={`Delivery log of ${label}`}>
+      {/* Focusable, so that a keyboard can scroll a log wider than a phone. */}
+      <div className="table-wrap" tabIndex={0} role="region" aria-label={`Delivery log of ${label}`}>
+        <table>
           <thead>
             <tr>
               <th scope="col">Delivery</th>
