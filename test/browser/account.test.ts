@@ -111,7 +111,7 @@ describe.skipIf(browserSkipReason !== null)('My Account in Chromium', () => {
     await page.setViewportSize({ width: 390, height: 844 });
     expect(await noHorizontalOverflow(page)).toBe(true);
     await screenshot(page, 'account-phone');
-  });
+  }, 120_000);
 
   test('change the password: mismatch refused in the page, then changed; the new one signs in', async ({ page, context }) => {
     const person = server.b.user;
@@ -133,5 +133,5 @@ describe.skipIf(browserSkipReason !== null)('My Account in Chromium', () => {
       (await fetch(`${server.base}/api/flowline/v1/account`, { headers: { authorization: `Basic ${Buffer.from(`${person.email}:${password}`).toString('base64')}` } })).status;
     expect(await signIn('a-brand-new-passw0rd')).toBe(200);
     expect(await signIn(person.password)).toBe(401);
-  });
+  }, 120_000);
 });

@@ -157,7 +157,7 @@ describe.skipIf(browserSkipReason !== null)('Developers page in Chromium', () =>
     await page.getByRole('heading', { name: 'No webhook endpoints yet' }).waitFor();
     const list = await fetch(`${server.base}/api/v1/webhooks/`, { headers: { authorization: `Token ${server.a.admin.token}` } });
     expect(((await list.json()) as { count: number }).count).toBe(0);
-  });
+  }, 120_000);
 
   test('a Fluent subscription: create, secret once, test event delivered and in the log, renew shows the new expiry', async ({ page, context }) => {
     await signInContext(context, server, server.a.user);
@@ -191,5 +191,5 @@ describe.skipIf(browserSkipReason !== null)('Developers page in Chromium', () =>
     await card.getByRole('button', { name: 'Cancel subscription' }).click();
     await card.getByRole('button', { name: 'Yes, cancel subscription' }).click();
     await page.getByRole('heading', { name: 'No subscriptions yet' }).waitFor();
-  });
+  }, 120_000);
 });

@@ -87,6 +87,32 @@ for (const factory of storeFactories()) {
       expect(() => new Webhook(sub.secret).verify(hit.body, { 'webhook-id': String(hit.headers['webhook-id']), 'webhook-timestamp': String(hit.headers['webhook-timestamp']), 'webhook-signature': String(hit.headers['webhook-signature']) })).not.toThrow();
     });
 
+    it('lists the deliveries of either kind in one shape, newest first, paged with before', async () => {
+      const hook = await flowCommandHook(a, '/tools/log');
+      const ids: number[] = [];
+      for (let i = 0; i < 3; i++) ids.push((await h.app.inject({ method: 'POST', url: `${FL}/webhook-endpoints/${hook.id}/test`, headers: tokenOf(a) })).json().delivery_id as number);
+      await settle(h);
+      const first = await h.app.inject({ method: 'GET', url: `${FL}/webhook-endpoints/${hook.id}/deliveries?limit=2`, headers: tokenOf(a) });
+      expectStatus(first, 200);
+      const page = first.json() as { endpoint_id: number; deliveries: Json[]; next_before: number | null };
+      expect(page.endpoint_id).toBe(hook.id);
+      expect(page.deliveries.map((d) => d.id)).toEqual([ids[2], ids[1]]);
+      expect(Object.keys(page.deliveries[0]!).sort()).toEqual(
+        ['attempts', 'created_at', 'delivered_at', 'event_type', 'id', 'last_attempt_at', 'last_error', 'latency_ms', 'next_attempt_at', 'response_code', 'status', 'webhook_id'].sort(),
+      );
+      expect(page.deliveries[0]).toMatchObject({ event_type: 'test', status: 'delivered', attempts: 1, response_code: 200, next_attempt_at: null, last_error: null });
+      expect(page.next_before).toBe(ids[1]);
+      const rest = await h.app.inject({ method: 'GET', url: `${FL}/webhook-endpoints/${hook.id}/deliveries?limit=2&before=${page.next_before}`, headers: tokenOf(a) });
+      expect((rest.json() as { deliveries: Json[]; next_before: number | null }).deliveries.map((d) => d.id)).toEqual([ids[0]]);
+      expect((rest.json() as { next_before: number | null }).next_before).toBeNull();
+
+      const sub = await subscription(a, '/tools/log-fluent');
+      expectStatus(await h.app.inject({ method: 'POST', url: `${FL}/webhook-endpoints/${sub.id}/test`, headers: tokenOf(a) }), 202);
+      await settle(h);
+      const fluent = await h.app.inject({ method: 'GET', url: `${FL}/webhook-endpoints/${sub.id}/deliveries`, headers: tokenOf(a) });
+      expect((fluent.json() as { deliveries: Json[] }).deliveries).toHaveLength(1);
+    });
+
     it('enables and disables either kind; a disabled endpoint gets no test event (409)', async () => {
       const sub = await subscription(a, '/tools/toggle');
       const off = await h.app.inject({ method: 'PUT', url: `${FL}/webhook-endpoints/${sub.id}/enabled`, headers: tokenOf(a), payload: { enabled: false } });
@@ -112,6 +138,7 @@ for (const factory of storeFactories()) {
       for (const [method, suffix, payload] of [
         ['POST', 'test', undefined],
         ['PUT', 'enabled', { enabled: false }],
+        ['GET', 'deliveries', undefined],
       ] as const) {
         const foreign = await h.app.inject({ method, url: `${FL}/webhook-endpoints/${hook.id}/${suffix}`, headers: tokenOf(b), ...(payload ? { payload } : {}) });
         expectStatus(foreign, 404);

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { formatIsoMillis } from '../../domain/time.js';
-import type { WebhookEndpoint } from '../../domain/types.js';
-import { queueTestEvent, setEndpointEnabled, TEST_EVENT_TYPE, type EndpointServices } from '../../domain/webhook-endpoints.js';
+import type { WebhookDelivery, WebhookEndpoint } from '../../domain/types.js';
+import { getAnyEndpoint, queueTestEvent, setEndpointEnabled, TEST_EVENT_TYPE, type EndpointServices } from '../../domain/webhook-endpoints.js';
 import { principalOf } from '../plugins/auth.js';
 import { IdParamSchema, IsoTimeSchema, nativeErrors, Nullable } from '../schemas/common.js';
 
@@ -29,6 +29,37 @@ const TestDeliverySchema = Type.Object({
   event_type: Type.Literal(TEST_EVENT_TYPE),
   webhook_id: Type.String({ description: 'The `webhook-id` header the receiver gets' }),
   created_at: IsoTimeSchema,
+});
+
+const DeliverySchema = Type.Object({
+  id: Type.Integer(),
+  webhook_id: Type.String({ description: 'The `webhook-id` header: the same for every attempt and re-send of this event' }),
+  event_type: Type.String(),
+  status: Type.Union([Type.Literal('pending'), Type.Literal('delivered'), Type.Literal('failed')]),
+  attempts: Type.Integer(),
+  response_code: Nullable(Type.Integer()),
+  latency_ms: Nullable(Type.Integer()),
+  last_error: Nullable(Type.String()),
+  created_at: IsoTimeSchema,
+  last_attempt_at: Nullable(IsoTimeSchema),
+  next_attempt_at: Nullable({ ...IsoTimeSchema, description: 'When a pending delivery is tried next' }),
+  delivered_at: Nullable(IsoTimeSchema),
+});
+
+const iso = (ms: number | null) => (ms === null ? null : formatIsoMillis(ms));
+const deliveryJson = (d: WebhookDelivery) => ({
+  id: d.id,
+  webhook_id: d.messageId,
+  event_type: d.eventType,
+  status: d.status,
+  attempts: d.attempts,
+  response_code: d.lastStatus,
+  latency_ms: d.lastLatencyMs,
+  last_error: d.lastError,
+  created_at: formatIsoMillis(d.createdAt),
+  last_attempt_at: iso(d.lastAttemptAt),
+  next_attempt_at: d.status === 'pending' ? iso(d.nextAttemptAt) : null,
+  delivered_at: iso(d.deliveredAt),
 });
 
 const stateJson = (e: WebhookEndpoint) => ({ id: e.id, kind: e.kind, enabled: e.enabled, disabled_reason: e.disabledReason, updated_at: formatIsoMillis(e.updatedAt) });
@@ -58,6 +89,30 @@ export const webhookToolRoutes: FastifyPluginAsyncTypebox<{ services: EndpointSe
         webhook_id: delivery.messageId,
         created_at: formatIsoMillis(delivery.createdAt),
       });
+    },
+  );
+
+  app.get(
+    '/webhook-endpoints/:id/deliveries',
+    {
+      schema: {
+        tags: ['webhooks'],
+        operationId: 'webhookTools.deliveries',
+        summary: 'The newest deliveries of a webhook endpoint or subscription, in one shape for both kinds',
+        description: 'Newest first, `limit` at a time (50 unless given); continue with `before` = the `next_before` of the previous answer.',
+        params: Params,
+        querystring: Type.Object({
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
+          before: Type.Optional(IdParamSchema),
+        }),
+        response: { 200: Type.Object({ endpoint_id: Type.Integer(), deliveries: Type.Array(DeliverySchema), next_before: Nullable(Type.Integer()) }), ...nativeErrors },
+      },
+    },
+    async (request) => {
+      const endpoint = await getAnyEndpoint(services, principalOf(request), request.params.id);
+      const limit = request.query.limit ?? 50;
+      const deliveries = await services.store.listDeliveries(request.scope, endpoint.id, { limit, ...(request.query.before ? { beforeId: request.query.before } : {}) });
+      return { endpoint_id: endpoint.id, deliveries: deliveries.map(deliveryJson), next_before: deliveries.length === limit ? deliveries.at(-1)!.id : null };
     },
   );
 

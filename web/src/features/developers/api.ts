@@ -37,34 +37,20 @@ export function useSubscriptions() {
   return useQuery({ queryKey: keys.subscriptions, queryFn: async () => (await must(api.GET('/subscription/list/')))['subscription-list'] });
 }
 
-async function fetchDeliveries(kind: Kind, id: number): Promise<DeliveryRow[]> {
-  if (kind === 'flowcommand') {
-    const page = await must(api.GET('/api/v1/webhooks/{id}/deliveries/', { params: { path: { id: String(id) } } }));
-    return page.results.map((d) => ({
-      id: d.id,
-      eventType: d.event_type,
-      status: d.status as DeliveryRow['status'],
-      attempts: d.attempts,
-      responseCode: d.response_code,
-      latencyMs: d.latency_ms,
-      lastError: d.last_error,
-      createdAt: d.created_at,
-      nextAttemptAt: d.next_attempt_at,
-      deliveredAt: d.delivered_at,
-    }));
-  }
-  const log = await must(api.GET('/subscription/deliveries/{id}', { params: { path: { id }, query: { limit: 50 } } }));
+/** Both kinds' logs come from one Flowline route, in one shape, the newest 50. */
+async function fetchDeliveries(id: number): Promise<DeliveryRow[]> {
+  const log = await must(api.GET('/api/flowline/v1/webhook-endpoints/{id}/deliveries', { params: { path: { id }, query: { limit: 50 } } }));
   return log.deliveries.map((d) => ({
-    id: d['delivery-id'],
-    eventType: d['event-type'],
-    status: d.status as DeliveryRow['status'],
+    id: d.id,
+    eventType: d.event_type,
+    status: d.status,
     attempts: d.attempts,
-    responseCode: d['response-code'] ?? null,
-    latencyMs: d['latency-ms'] ?? null,
-    lastError: d['last-error'] ?? null,
-    createdAt: d['created-at'],
-    nextAttemptAt: d['next-attempt-at'] ?? null,
-    deliveredAt: d['delivered-at'] ?? null,
+    responseCode: d.response_code,
+    latencyMs: d.latency_ms,
+    lastError: d.last_error,
+    createdAt: d.created_at,
+    nextAttemptAt: d.next_attempt_at,
+    deliveredAt: d.delivered_at,
   }));
 }
 
@@ -72,7 +58,7 @@ async function fetchDeliveries(kind: Kind, id: number): Promise<DeliveryRow[]> {
 export function useDeliveries(kind: Kind, id: number) {
   return useQuery({
     queryKey: keys.deliveries(kind, id),
-    queryFn: () => fetchDeliveries(kind, id),
+    queryFn: () => fetchDeliveries(id),
     refetchInterval: (query) => (query.state.data?.some((d) => d.status === 'pending') ? 1000 : 5000),
   });
 }
