@@ -37,7 +37,11 @@ export function bucketRanges(starts: readonly number[], width: number, maxGap: n
   return ranges;
 }
 
-/** Recomputes the hours and days that `stored` (the rows a batch actually inserted) fall in. */
+/**
+ * Recomputes the hours and days that `stored` (the rows a batch actually inserted) fall in.
+ * Channels whose touched ranges are the same (a controller reporting all its channels for the
+ * same minutes) share their statements.
+ */
 export async function refreshChannelBuckets(trx: Executor, stored: readonly Reading[]): Promise<void> {
   const hoursByChannel = new Map<number, number[]>();
   for (const r of stored) {
@@ -45,15 +49,22 @@ export async function refreshChannelBuckets(trx: Executor, stored: readonly Read
     hours.push(floorTo(r.time, HOUR_MS));
     hoursByChannel.set(r.channelId, hours);
   }
+  const channelsByRanges = new Map<string, { ranges: [number, number][]; channelIds: number[] }>();
   for (const [channelId, hours] of hoursByChannel) {
-    const hourRanges = bucketRanges(hours, HOUR_MS, MERGE_GAP_HOURS);
-    for (const [from, to] of hourRanges) await rebuildHours(trx, channelId, from, to);
-    const days = hourRanges.flatMap(([from, to]) => {
+    const ranges = bucketRanges(hours, HOUR_MS, MERGE_GAP_HOURS);
+    const key = ranges.join(';');
+    const group = channelsByRanges.get(key) ?? { ranges, channelIds: [] };
+    group.channelIds.push(channelId);
+    channelsByRanges.set(key, group);
+  }
+  for (const { ranges, channelIds } of channelsByRanges.values()) {
+    for (const [from, to] of ranges) await rebuildHours(trx, channelIds, from, to);
+    const days = ranges.flatMap(([from, to]) => {
       const out: number[] = [];
       for (let day = floorTo(from, DAY_MS); day < to; day += DAY_MS) out.push(day);
       return out;
     });
-    for (const [from, to] of bucketRanges(days, DAY_MS, 0)) await rebuildDays(trx, channelId, from, to);
+    for (const [from, to] of bucketRanges(days, DAY_MS, 0)) await rebuildDays(trx, channelIds, from, to);
   }
 }
 
@@ -76,20 +87,39 @@ export async function rebuildChannelBuckets(db: Executor, channelId: number): Pr
     if (!next) return;
     const from = floorTo(Number(next.time), DAY_MS);
     cursor = from + CHUNK;
-    await rebuildHours(db, channelId, from, cursor);
-    await rebuildDays(db, channelId, from, cursor);
+    await rebuildHours(db, [channelId], from, cursor);
+    await rebuildDays(db, [channelId], from, cursor);
   }
-}
-
-async function replaceBuckets(trx: Executor, table: BucketTable, channelId: number, from: number, to: number) {
-  await trx.deleteFrom(table).where('channel_id', '=', channelId).where('bucket_start', '>=', from).where('bucket_start', '<', to).execute();
 }
 
 const BUCKET_COLUMNS = ['channel_id', 'bucket_start', 'count', 'min', 'max', 'sum', 'first_time', 'first_value', 'last_time', 'last_value'] as const;
 
-/** Hours [from, to) of a channel, aggregated from its readings in one INSERT … SELECT. */
-async function rebuildHours(trx: Executor, channelId: number, from: number, to: number): Promise<void> {
-  await replaceBuckets(trx, 'channel_hours', channelId, from, to);
+/**
+ * Writes aggregates over buckets, replacing those stored. An upsert suffices (no delete):
+ * readings are never removed by ingest, so a bucket that had rows still has them.
+ */
+async function upsertBuckets(trx: Executor, table: BucketTable, aggregate: AggregateQuery): Promise<void> {
+  await trx
+    .insertInto(table)
+    .columns(BUCKET_COLUMNS)
+    .expression(withEdgeValues(trx, aggregate))
+    .onConflict((oc) =>
+      oc.columns(['channel_id', 'bucket_start']).doUpdateSet((eb) => ({
+        count: eb.ref('excluded.count'),
+        min: eb.ref('excluded.min'),
+        max: eb.ref('excluded.max'),
+        sum: eb.ref('excluded.sum'),
+        first_time: eb.ref('excluded.first_time'),
+        first_value: eb.ref('excluded.first_value'),
+        last_time: eb.ref('excluded.last_time'),
+        last_value: eb.ref('excluded.last_value'),
+      })),
+    )
+    .execute();
+}
+
+/** Hours [from, to) of some channels, aggregated from their readings in one INSERT … SELECT. */
+async function rebuildHours(trx: Executor, channelIds: number[], from: number, to: number): Promise<void> {
   const hours = trx
     .selectFrom('readings')
     .select((eb) => [
@@ -102,16 +132,15 @@ async function rebuildHours(trx: Executor, channelId: number, from: number, to: 
       eb.fn.min('time').as('first_time'),
       eb.fn.max('time').as('last_time'),
     ])
-    .where('channel_id', '=', channelId)
+    .where('channel_id', 'in', channelIds)
     .where('time', '>=', from)
     .where('time', '<', to)
     .groupBy(['channel_id', 'bucket']);
-  await trx.insertInto('channel_hours').columns(BUCKET_COLUMNS).expression(withEdgeValues(trx, hours)).execute();
+  await upsertBuckets(trx, 'channel_hours', hours);
 }
 
-/** Days [from, to) of a channel, added up from its hours (24 rows a day, not 1,440 readings). */
-async function rebuildDays(trx: Executor, channelId: number, from: number, to: number): Promise<void> {
-  await replaceBuckets(trx, 'channel_days', channelId, from, to);
+/** Days [from, to) of some channels, added up from their hours (24 rows a day, not 1,440 readings). */
+async function rebuildDays(trx: Executor, channelIds: number[], from: number, to: number): Promise<void> {
   // `day`, not `bucket_start`: PostgreSQL resolves a GROUP BY name to the input column first.
   const days = trx
     .selectFrom('channel_hours')
@@ -125,12 +154,15 @@ async function rebuildDays(trx: Executor, channelId: number, from: number, to: n
       eb.fn.min('first_time').as('first_time'),
       eb.fn.max('last_time').as('last_time'),
     ])
-    .where('channel_id', '=', channelId)
+    .where('channel_id', 'in', channelIds)
     .where('bucket_start', '>=', from)
     .where('bucket_start', '<', to)
     .groupBy(['channel_id', 'bucket']);
-  await trx.insertInto('channel_days').columns(BUCKET_COLUMNS).expression(withEdgeValues(trx, days)).execute();
+  await upsertBuckets(trx, 'channel_days', days);
 }
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the source table differs (readings or channel_hours); the columns do not
+type AggregateQuery = SelectQueryBuilder<Database, any, Aggregate>;
 
 interface Aggregate {
   channel_id: number;
@@ -147,13 +179,14 @@ interface Aggregate {
  * The values of each bucket's first and last reading, looked up by (channel, time), which is
  * unique and indexed: portable SQL where SQLite's bare columns and PostgreSQL's DISTINCT ON differ.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the source table differs (readings or channel_hours); the columns do not
-function withEdgeValues(trx: Executor, aggregate: SelectQueryBuilder<Database, any, Aggregate>) {
+function withEdgeValues(trx: Executor, aggregate: AggregateQuery) {
   return trx
     .selectFrom(aggregate.as('b'))
     .innerJoin('readings as f', (join) => join.onRef('f.channel_id', '=', 'b.channel_id').onRef('f.time', '=', 'b.first_time'))
     .innerJoin('readings as l', (join) => join.onRef('l.channel_id', '=', 'b.channel_id').onRef('l.time', '=', 'b.last_time'))
-    .select(['b.channel_id', 'b.bucket', 'b.count', 'b.min', 'b.max', 'b.sum', 'b.first_time', 'f.value as first_value', 'b.last_time', 'l.value as last_value']);
+    .select(['b.channel_id', 'b.bucket', 'b.count', 'b.min', 'b.max', 'b.sum', 'b.first_time', 'f.value as first_value', 'b.last_time', 'l.value as last_value'])
+    // SQLite reads `ON CONFLICT` after a join as the join's constraint unless a WHERE comes first.
+    .where(sql<boolean>`true`);
 }
 
 /** One bucket of a chart series, aggregated by the database. */

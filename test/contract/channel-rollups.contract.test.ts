@@ -187,8 +187,13 @@ for (const factory of storeFactories()) {
           async (points, parts, fromMinute, spanMinutes) => {
             // Each run on its own channel, far from the others' times.
             const channel = await store.createChannel(P, { controllerId: plant.controller.id, number: `P${++offset}`, name: 'Prop', kind: 'input', type: 'level' });
+            // A second channel read at the same times: the two share their rollup statements.
+            const twin = await store.createChannel(P, { controllerId: plant.controller.id, number: `Q${offset}`, name: 'Twin', kind: 'input', type: 'level' });
             const base = T0 + offset * 10 * DAY;
-            const readings = points.map((p) => ({ channelId: channel.id, time: base + p.minute * MINUTE, value: p.value / 8 }));
+            const readings = points.flatMap((p) => [
+              { channelId: channel.id, time: base + p.minute * MINUTE, value: p.value / 8 },
+              { channelId: twin.id, time: base + p.minute * MINUTE, value: -p.value },
+            ]);
             const batches: IngestReading[][] = Array.from({ length: parts }, () => []);
             readings.forEach((r, i) => batches[i % parts]!.push(r));
             batches.reverse();
@@ -196,6 +201,7 @@ for (const factory of storeFactories()) {
             for (const batch of batches) await ingest(plant, batch);
             const rows = storedRows(batches, channel.id);
             await expectRollupsOf(store, channel.id, rows);
+            await expectRollupsOf(store, twin.id, storedRows(batches, twin.id));
             const from = base + fromMinute * MINUTE;
             const to = from + spanMinutes * MINUTE;
             for (const width of LADDER) expectSameBuckets(await store.channelSeries(P, { channelId: channel.id, from, to, intervalMs: width }), reference(rows, width, from, to));
