@@ -25,6 +25,7 @@ import { channelInScope, inScope, uniqueOrConflict, type Executor } from './scop
 import { CustomersRepository, type CustomerPatch } from './repositories/customers.repository.js';
 import { UsersRepository, type NewPasswordLink, type NewUser, type UserPatch } from './repositories/users.repository.js';
 import { IngestKeysRepository, type NewIngestKey } from './repositories/ingest-keys.repository.js';
+import { SessionsRepository, type NewSession } from './repositories/sessions.repository.js';
 import {
   SitesRepository,
   type ChannelPatch,
@@ -36,6 +37,7 @@ import {
   type NewProcess,
   type RegisteredChannel,
 } from './repositories/sites.repository.js';
+import { refreshChannelBuckets, seriesBuckets } from './channel-rollups.js';
 import { flowHoursBetween, pingWindow, refreshFlowRollups, ROLLUP_CHANNEL_TYPE } from './rollups.js';
 import type {
   AlarmQuery,
@@ -50,6 +52,7 @@ import type {
   ReadingPageQuery,
   ReadingQuery,
   RollupGrain,
+  SeriesQuery,
   Store,
   WebhookEndpointPatch,
 } from './store.js';
@@ -64,6 +67,7 @@ export class KyselyStore implements Store {
   readonly #users: UsersRepository;
   readonly #sites: SitesRepository;
   readonly #ingestKeys: IngestKeysRepository;
+  readonly #sessions: SessionsRepository;
 
   constructor(db: Kysely<Database>, dialect: StoreDialect, now: () => number = Date.now) {
     this.#db = db;
@@ -74,6 +78,7 @@ export class KyselyStore implements Store {
     this.#users = new UsersRepository(ctx, this.#customers);
     this.#ingestKeys = new IngestKeysRepository(ctx);
     this.#sites = new SitesRepository(ctx, this.#customers, this.#ingestKeys);
+    this.#sessions = new SessionsRepository(ctx);
   }
 
   get dialect() {
@@ -213,6 +218,7 @@ export class KyselyStore implements Store {
       const stored = await this.#insertReadings(trx, readings);
       await updateLatestValues(trx, stored);
       await refreshFlowRollups(trx, await rollupChannels(trx, stored), stored);
+      await refreshChannelBuckets(trx, stored);
       const outcome: IngestOutcome = {
         stored,
         duplicates: batch.readings.length - stored.length,
@@ -351,6 +357,14 @@ export class KyselyStore implements Store {
       last: r.last,
       count: Number(r.count),
     }));
+  }
+
+  channelSeries(scope: Scope, query: SeriesQuery) {
+    const width = query.intervalMs;
+    const from = Math.floor(query.from / width) * width;
+    const to = Math.ceil(query.to / width) * width;
+    if (to <= from) return Promise.resolve([]);
+    return seriesBuckets(this.#db, query.channelId, width, from, to, (q) => channelInScope(q, scope, query.channelId));
   }
 
   async countReadingsBetween(scope: Scope, channelId: number, from: number, to: number) {
@@ -846,6 +860,24 @@ export class KyselyStore implements Store {
   }
   redeemPasswordLink(tokenHash: string, passwordHash: string, now: number) {
     return this.#users.redeemPasswordLink(tokenHash, passwordHash, now);
+  }
+
+  // --- sessions (repository) -------------------------------------------------------------
+
+  createSession(session: NewSession) {
+    return this.#sessions.create(session);
+  }
+  findActiveSession(tokenHash: string, now: number, idleSince: number) {
+    return this.#sessions.findActive(tokenHash, now, idleSince);
+  }
+  touchSession(id: number, at: number) {
+    return this.#sessions.touch(id, at);
+  }
+  deleteSession(id: number) {
+    return this.#sessions.delete(id);
+  }
+  deleteUserSessions(userId: number, exceptId?: number) {
+    return this.#sessions.deleteForUser(userId, exceptId);
   }
 }
 

@@ -108,6 +108,16 @@ export interface PasswordLinksTable {
   used_at: number | null;
 }
 
+/** Web-app sessions (0007): the cookie's token is kept only as a digest. */
+export interface SessionsTable {
+  id: Generated<number>;
+  user_id: number;
+  token_hash: string;
+  created_at: number;
+  last_used_at: number;
+  expires_at: number;
+}
+
 export interface IngestKeysTable {
   id: Generated<number>;
   customer_id: number;
@@ -131,6 +141,24 @@ export interface FlowDaysTable {
   day_start: number;
   volume: number;
   ping_count: number;
+}
+
+/**
+ * Per-channel aggregates of every channel's readings over one UTC hour (`channel_hours`) or
+ * day (`channel_days`), kept by ingest (0008): what chart series of long ranges read instead
+ * of raw rows. `first_*`/`last_*` name the bucket's earliest and latest reading.
+ */
+export interface ChannelBucketsTable {
+  channel_id: number;
+  bucket_start: number;
+  count: number;
+  min: number;
+  max: number;
+  sum: number;
+  first_time: number;
+  first_value: number;
+  last_time: number;
+  last_value: number;
 }
 
 export interface WebhookEndpointsTable {
@@ -200,12 +228,15 @@ export interface Database {
   users: UsersTable;
   flow_hours: FlowHoursTable;
   flow_days: FlowDaysTable;
+  channel_hours: ChannelBucketsTable;
+  channel_days: ChannelBucketsTable;
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   api_clients: ApiClientsTable;
   api_access_tokens: ApiAccessTokensTable;
   password_links: PasswordLinksTable;
   ingest_keys: IngestKeysTable;
+  sessions: SessionsTable;
 }
 
 export type CustomerRow = Selectable<CustomersTable>;

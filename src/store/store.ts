@@ -26,11 +26,13 @@ import type { CustomerPatch } from './repositories/customers.repository.js';
 import type { NewPasswordLink, NewUser, PasswordLinkInfo, UserPatch } from './repositories/users.repository.js';
 import type { ChannelPatch, ControllerPatch, FacilityPatch, NewChannel, NewController, NewFacility, NewProcess, RegisteredChannel, RegisteredController } from './repositories/sites.repository.js';
 import type { NewIngestKey } from './repositories/ingest-keys.repository.js';
+import type { ActiveSession, NewSession, SessionRecord } from './repositories/sessions.repository.js';
 
 export type { CustomerPatch } from './repositories/customers.repository.js';
 export type { NewUser, NewPasswordLink, PasswordLinkInfo, UserPatch } from './repositories/users.repository.js';
 export type { NewFacility, FacilityPatch, NewController, ControllerPatch, NewProcess, NewChannel, ChannelPatch, RegisteredChannel } from './repositories/sites.repository.js';
 export type { NewIngestKey } from './repositories/ingest-keys.repository.js';
+export type { ActiveSession, NewSession, SessionRecord } from './repositories/sessions.repository.js';
 
 /** One reading of an ingest batch, already resolved to a channel that has a process. */
 export interface IngestReading {
@@ -109,6 +111,27 @@ export interface ReadingBucket {
 }
 
 export type RollupGrain = 'hour' | 'day';
+
+/** A chart series of one channel: buckets of `intervalMs` overlapping [from, to). */
+export interface SeriesQuery {
+  channelId: number;
+  from: number;
+  to: number;
+  /** A multiple of a minute that divides an hour, or a multiple of an hour that divides a day, or whole days. */
+  intervalMs: number;
+}
+
+/** One bucket of a series: the aggregates of the readings whose time falls in it. */
+export interface SeriesBucket {
+  /** Epoch ms, a whole multiple of the interval (UTC). */
+  start: number;
+  min: number;
+  max: number;
+  avg: number;
+  /** The value of the bucket's latest reading. */
+  last: number;
+  count: number;
+}
 
 export interface NewWebhookEndpoint {
   customerId: number;
@@ -242,6 +265,12 @@ export interface Store {
   listReadingsPage(scope: Scope, query: ReadingPageQuery): Promise<Reading[]>;
   /** Buckets ordered by (start, channel id); channels outside the scope contribute nothing. */
   downsampleReadings(scope: Scope, query: DownsampleQuery): Promise<ReadingBucket[]>;
+  /**
+   * A channel's series buckets that overlap [from, to), whole, oldest first; buckets without
+   * readings are absent. Computed in the database: from channel_days or channel_hours when the
+   * interval is whole hours, else from raw readings. A channel outside the scope has none.
+   */
+  channelSeries(scope: Scope, query: SeriesQuery): Promise<SeriesBucket[]>;
   /** Readings with from <= time < to (half-open). */
   countReadingsBetween(scope: Scope, channelId: number, from: number, to: number): Promise<number>;
 
@@ -314,4 +343,14 @@ export interface Store {
   findPasswordLink(tokenHash: string, now: number): Promise<PasswordLinkInfo | null>;
   /** Uses the link once and sets the password; null when it cannot be used. */
   redeemPasswordLink(tokenHash: string, passwordHash: string, now: number): Promise<User | null>;
+
+  /** A web-app session (the token kept as a digest); clears the user's expired ones. */
+  createSession(session: NewSession): Promise<SessionRecord>;
+  /** The live session of a token digest and its user (unscoped: the token is the credential); null when expired or idle since `idleSince`. */
+  findActiveSession(tokenHash: string, now: number, idleSince: number): Promise<ActiveSession | null>;
+  /** Records use of a session (for the idle limit). */
+  touchSession(id: number, at: number): Promise<void>;
+  deleteSession(id: number): Promise<void>;
+  /** Ends all the user's sessions, but `exceptId`. */
+  deleteUserSessions(userId: number, exceptId?: number): Promise<void>;
 }
