@@ -116,6 +116,16 @@ describe.skipIf(browserSkipReason !== null)('My Account in Chromium', () => {
   test('change the password: mismatch refused in the page, then changed; the new one signs in', async ({ page, context }) => {
     const person = server.b.user;
     await signInContext(context, server, person);
+    // Another session of the same person (another browser): the change signs it out.
+    const other = await fetch(`${server.base}/api/flowline/v1/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: person.email, password: person.password }),
+    });
+    expect(other.status).toBe(201);
+    const otherCookie = other.headers.getSetCookie().map((line) => line.split(';')[0]).join('; ');
+    const otherSession = async () => (await fetch(`${server.base}/api/flowline/v1/session`, { headers: { cookie: otherCookie } })).status;
+    expect(await otherSession()).toBe(200);
     await page.goto(`${server.base}/app/account`);
     await page.getByRole('heading', { name: 'Change password' }).waitFor();
     await page.getByLabel('Current password').fill(person.password);
@@ -128,6 +138,10 @@ describe.skipIf(browserSkipReason !== null)('My Account in Chromium', () => {
     await page.getByRole('button', { name: 'Change password' }).click();
     await page.getByText(/Password changed\. Your other sessions were signed out/).waitFor();
     await screenshot(page, 'account-password-changed');
+    expect(await otherSession()).toBe(401);
+    // This session stays signed in.
+    await page.reload();
+    await page.getByRole('heading', { level: 1, name: 'My Account' }).waitFor();
 
     const signIn = async (password: string) =>
       (await fetch(`${server.base}/api/flowline/v1/account`, { headers: { authorization: `Basic ${Buffer.from(`${person.email}:${password}`).toString('base64')}` } })).status;
