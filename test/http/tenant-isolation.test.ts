@@ -120,6 +120,10 @@ const ROUTE_CHECKS: Record<string, (ctx: Ctx) => Promise<void>> = {
     }
   },
 
+  'POST /api/flowline/v1/webhook-endpoints/:id/test': webhookToolRoute('POST', 'test', undefined, 202),
+  'GET /api/flowline/v1/webhook-endpoints/:id/deliveries': webhookToolRoute('GET', 'deliveries', undefined, 200),
+  'PUT /api/flowline/v1/webhook-endpoints/:id/enabled': webhookToolRoute('PUT', 'enabled', { enabled: true }, 200),
+
   async 'POST /api/flowline/v1/account/token'(ctx) {
     const { app, a, b } = ctx;
     const bBefore = await viewOf(ctx, b);
@@ -143,6 +147,44 @@ const ROUTE_CHECKS: Record<string, (ctx: Ctx) => Promise<void>> = {
     expect(await viewOf(ctx, b)).toEqual(bBefore);
   },
 };
+
+/** A FlowCommand webhook endpoint and a Fluent subscription of a customer (public URLs: nothing is sent in this suite). */
+async function endpointsOf(app: FastifyInstance, t: TenantFixture): Promise<number[]> {
+  const hook = await app.inject({ method: 'POST', url: '/api/v1/webhooks/', headers: asToken(t.admin), payload: { url: `https://example.com/${t.customer.id}/hook` } });
+  expect(hook.statusCode, hook.body).toBe(201);
+  const sub = await app.inject({ method: 'POST', url: '/subscription/create/', headers: asUser(t.user), payload: { 'callback-url': `https://example.com/${t.customer.id}/sub`, 'event-types': ['alarm'] } });
+  expect(sub.statusCode, sub.body).toBe(201);
+  return [hook.json().id as number, sub.json()['subscription-id'] as number];
+}
+
+/**
+ * The webhook tools of the developers page: the other customer's endpoints (either kind)
+ * answer exactly what an id that does not exist answers, and the call changes nothing of
+ * theirs; the caller's own answer as documented.
+ */
+function webhookToolRoute(method: 'GET' | 'POST' | 'PUT', suffix: string, payload: object | undefined, ownStatus: number) {
+  return async ({ app, a, b }: Ctx) => {
+    const [aIds, bIds] = [await endpointsOf(app, a), await endpointsOf(app, b)];
+    const logOf = async (t: TenantFixture, id: number) => (await app.inject({ url: `${API}/webhook-endpoints/${id}/deliveries`, headers: asToken(t.user) })).json();
+    for (const [viewer, ownIds, otherIds, owner] of [
+      [a, aIds, bIds, b],
+      [b, bIds, aIds, a],
+    ] as const) {
+      for (const headers of [asToken(viewer.user), asUser(viewer.admin)]) {
+        const call = (id: number) => app.inject({ method, url: `${API}/webhook-endpoints/${id}/${suffix}`, headers, ...(payload ? { payload } : {}) });
+        const missing = await call(999_999);
+        expectNativeError(missing, 404, 'not_found', 'Webhook endpoint not found.');
+        for (const id of otherIds) {
+          const before = await logOf(owner, id);
+          const res = await call(id);
+          expect(res.body).toBe(missing.body);
+          expect(await logOf(owner, id)).toEqual(before);
+        }
+        for (const id of ownIds) expect((await call(id)).statusCode).toBe(ownStatus);
+      }
+    }
+  };
+}
 
 /** A sensor id no customer has. */
 const MISSING_SENSOR = 999_999;
