@@ -159,7 +159,7 @@ describe.skipIf(browserSkipReason !== null)('Developers page in Chromium', () =>
     expect(((await list.json()) as { count: number }).count).toBe(0);
   }, 120_000);
 
-  test('a Fluent subscription: create, secret once, test event delivered and in the log, renew shows the new expiry', async ({ page, context }) => {
+  test('a Fluent subscription: create, secret once, test event delivered and in the log, re-send, a real reading pushed, renew shows the new expiry', async ({ page, context }) => {
     await signInContext(context, server, server.a.user);
     await page.goto(`${server.base}/app/developers`);
     await page.getByRole('heading', { name: 'No subscriptions yet' }).waitFor();
@@ -182,6 +182,18 @@ describe.skipIf(browserSkipReason !== null)('Developers page in Chromium', () =>
     const { id } = await newestDelivery(card, 'delivered');
     await card.getByRole('button', { name: `Re-send delivery ${id}` }).click();
     await expect.poll(() => receiver.hits.filter((h) => h.path === '/fluent').length, { timeout: 15_000 }).toBe(2);
+
+    // A real reading of the customer's controller, through the ingest API: a data-change event in the log.
+    const ingest = await fetch(`${server.base}/ingest/v1/readings`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${server.a.ingestKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ readings: [{ channel: 'S11', time: new Date().toISOString(), value: 1234 }] }),
+    });
+    expect(ingest.status).toBe(200);
+    await expect.poll(() => receiver.hits.filter((h) => h.path === '/fluent').length, { timeout: 15_000 }).toBe(3);
+    const change = receiver.hits.filter((h) => h.path === '/fluent')[2]!;
+    expect(new Webhook(secret).verify(change.body, standardHeaders(change))).toMatchObject({ 'event-type': 'data-change', 'serial-number': server.a.controller.serialNumber });
+    await expect.poll(async () => (await card.getByRole('table').getByRole('row').nth(1).textContent()) ?? '', { timeout: 15_000 }).toContain('data-change');
 
     await card.getByRole('button', { name: 'Renew' }).click();
     await card.getByText(/Renewed: it now expires/).waitFor();
