@@ -94,7 +94,7 @@ describe.skipIf(browserSkipReason !== null)('Developers page in Chromium', () =>
     await closeBrowser();
   });
 
-  test('a FlowCommand endpoint: add, secret once, test event delivered and in the log, re-send, disable, rotate, delete', async ({ page, context }) => {
+  test('a FlowCommand endpoint: a private URL refused; add, secret once, test event delivered and in the log, re-send, disable, rotate, delete', async ({ page, context, allowConsoleErrors }) => {
     await signInContext(context, server, server.a.admin);
     await page.goto(`${server.base}/app/developers`);
     await page.getByRole('heading', { level: 1, name: 'Developers' }).waitFor();
@@ -102,8 +102,14 @@ describe.skipIf(browserSkipReason !== null)('Developers page in Chromium', () =>
     expect(await accessibilityViolations(page)).toEqual([]);
     await screenshot(page, 'developers-empty');
 
-    const url = receiver.url('/flowcommand');
     const form = page.getByRole('form', { name: 'Add a webhook endpoint' });
+    // A private address is refused with the server's reason, in the form.
+    allowConsoleErrors('400');
+    await form.getByLabel('Endpoint URL').fill('http://10.1.2.3/hook');
+    await form.getByRole('button', { name: 'Add endpoint' }).click();
+    await form.getByRole('alert').getByText(/10\.1\.2\.3/).waitFor();
+
+    const url = receiver.url('/flowcommand');
     await form.getByLabel('Endpoint URL').fill(url);
     await form.getByRole('button', { name: 'Add endpoint' }).click();
     const card = page.getByRole('article', { name: url });
