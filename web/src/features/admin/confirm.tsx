@@ -13,6 +13,7 @@ export function ConfirmButton({
   danger = true,
   disabled,
   disabledReason,
+  describedBy,
   className,
 }: {
   label: string;
@@ -22,13 +23,15 @@ export function ConfirmButton({
   onConfirm: () => unknown;
   danger?: boolean;
   disabled?: boolean;
+  /** Shown as the button's tooltip while it is disabled. */
   disabledReason?: string;
+  /** The id of visible text that says why the button is disabled. */
+  describedBy?: string;
   className?: string;
 }) {
   const [open, setOpen] = useState(false);
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
-  const reasonId = useId();
   useEffect(() => {
     const dialog = ref.current;
     if (!dialog) return;
@@ -41,17 +44,12 @@ export function ConfirmButton({
         type="button"
         className={className ?? (danger ? 'danger' : undefined)}
         disabled={disabled}
-        aria-describedby={disabled && disabledReason ? reasonId : undefined}
+        aria-describedby={describedBy}
         title={disabled ? disabledReason : undefined}
         onClick={() => setOpen(true)}
       >
         {label}
       </button>
-      {disabled && disabledReason ? (
-        <span id={reasonId} className="visually-hidden">
-          {disabledReason}
-        </span>
-      ) : null}
       <dialog ref={ref} className="confirm-dialog" aria-labelledby={titleId} onClose={() => setOpen(false)}>
         <h2 id={titleId}>{title}</h2>
         <div>{children}</div>

@@ -22,9 +22,10 @@ const CHANNEL_TYPES = ['conductivity', 'ph', 'orp', 'temperature', 'flowrate', '
 
 /** The key just issued: shown once, with what the device does with it. */
 export function IngestKeyResult({ title, keyValue, note, onDone }: { title: string; keyValue: string; note?: string; onDone: () => void }) {
+  const headingId = useId();
   return (
-    <section className="card" aria-labelledby="key-result">
-      <h2 id="key-result">{title}</h2>
+    <section className="card" aria-labelledby={headingId}>
+      <h3 id={headingId}>{title}</h3>
       <OneTimeSecret
         label="Ingest key"
         value={keyValue}

@@ -142,6 +142,7 @@ function UserRow({ user, onLink, onChanged }: { user: User; onLink: (result: Inv
               confirmLabel={`Disable ${label}`}
               disabled={self}
               disabledReason={SELF_REASON}
+              describedBy={self ? reasonId : undefined}
               onConfirm={() => update.mutate({ id: user.id, disabled: true }, { onSuccess: () => onChanged(`${label} is disabled.`) })}
             >
               <p>Their password and API token stop working at once. You can enable them again later.</p>
