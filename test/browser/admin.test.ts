@@ -319,6 +319,8 @@ describe.skipIf(browserSkipReason !== null)('Admin in Chromium', () => {
   test('the Fluxx documentation page opens from admin', async ({ page, context }) => {
     await signIn(context, server.a.admin);
     await page.goto(`${server.base}/app/admin`);
+    await page.getByRole('region', { name: 'Sites' }).waitFor();
+    await checkPage(page, 'overview');
     const [popup] = await Promise.all([context.waitForEvent('page'), page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: /Fluxx API documentation/ }).click()]);
     await popup!.waitForLoadState();
     expect(popup!.url()).toBe(`${server.base}/api/rest/v2/doc`);
