@@ -197,6 +197,14 @@ describe.skipIf(browserSkipReason !== null)('Admin in Chromium', () => {
     await channels.getByRole('row', { name: /S11 Conductivity/ }).waitFor();
     await channels.getByRole('row', { name: /R1 Bleed output relay/ }).waitFor();
 
+    // One more channel, in the process.
+    await channels.getByLabel('Number', { exact: true }).fill('S12');
+    await channels.getByLabel('Type', { exact: true }).fill('ph');
+    await channels.getByLabel('Process', { exact: true }).selectOption('Cooling Tower 2');
+    await channels.getByRole('button', { name: 'Add channel' }).click();
+    await channels.getByRole('row', { name: /S12 S12 input ph/ }).waitFor();
+    expect(await ingest(firstKey, 'S12')).toBe(200);
+
     // Rename.
     await page.getByLabel('Controller name').fill('Tower Two');
     await page.getByRole('button', { name: 'Rename' }).click();

@@ -165,6 +165,13 @@ export function useAddProcess(id: number) {
   return useMutation({ mutationFn: (name: string) => must(api.POST('/api/flowline/v1/controllers/{id}/processes', { params: { path: { id } }, body: { name } })), onSuccess: changed });
 }
 
+export type ChannelBody = NonNullable<operations['onboarding.channels.create']['requestBody']>['content']['application/json'];
+
+export function useAddChannel(id: number) {
+  const changed = useControllerChanged(id);
+  return useMutation({ mutationFn: (body: ChannelBody) => must(api.POST('/api/flowline/v1/controllers/{id}/channels', { params: { path: { id } }, body })), onSuccess: changed });
+}
+
 export function useAssignChannel(controllerId: number) {
   const changed = useControllerChanged(controllerId);
   return useMutation({

@@ -5,7 +5,7 @@ import { ErrorMessage, Field, Loading, Notice, PageHeader } from '../../componen
 import { paths } from '../../config/paths';
 import { ApiError } from '../../lib/api';
 import { useAdmin } from './admin-layout';
-import { useAddProcess, useAssignChannel, useController, useIngestKeys, useRenameController, useRevokeKey, useRotateKey, type ControllerDetail, type IngestKey, type Rotated } from './api';
+import { useAddChannel, useAddProcess, useAssignChannel, useController, useIngestKeys, useRenameController, useRevokeKey, useRotateKey, type ControllerDetail, type IngestKey, type Rotated } from './api';
 import { ConfirmButton, Time } from './confirm';
 import { IngestKeyResult } from './register-controller';
 
@@ -117,7 +117,81 @@ function Structure({ detail }: { detail: ControllerDetail }) {
           </table>
         </div>
       )}
+      <AddChannel detail={detail} />
     </section>
+  );
+}
+
+/** Adds one channel to the controller (number, type, and optionally name, unit, kind, process). */
+function AddChannel({ detail }: { detail: ControllerDetail }) {
+  const add = useAddChannel(detail.controller.id);
+  const empty = { number: '', name: '', type: '', unit: '', kind: '', process: '' };
+  const [row, setRow] = useState(empty);
+  const [added, setAdded] = useState<string | null>(null);
+  const set = (field: keyof typeof empty) => (e: { target: { value: string } }) => setRow({ ...row, [field]: e.target.value });
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    setAdded(null);
+    add.mutate(
+      {
+        number: row.number.trim(),
+        type: row.type.trim(),
+        ...(row.name.trim() ? { name: row.name.trim() } : {}),
+        ...(row.unit.trim() ? { unit: row.unit.trim() } : {}),
+        ...(row.kind === 'input' || row.kind === 'output' ? { kind: row.kind } : {}),
+        ...(row.process ? { process_id: Number(row.process) } : {}),
+      },
+      {
+        onSuccess: (c) => {
+          setAdded(c.number);
+          setRow(empty);
+        },
+      },
+    );
+  };
+  return (
+    <form onSubmit={submit} aria-labelledby="add-channel-heading">
+      <h3 id="add-channel-heading">Add a channel</h3>
+      {added ? <Notice>Channel {added} added.</Notice> : null}
+      <div className="form-row">
+        <Field label="Number">{(p) => <input {...p} required value={row.number} onChange={set('number')} placeholder="S12" autoComplete="off" />}</Field>
+        <Field label="Name">{(p) => <input {...p} value={row.name} onChange={set('name')} autoComplete="off" />}</Field>
+        <Field label="Type">{(p) => <input {...p} required list="admin-channel-types" value={row.type} onChange={set('type')} autoComplete="off" />}</Field>
+        <Field label="Unit">{(p) => <input {...p} value={row.unit} onChange={set('unit')} autoComplete="off" />}</Field>
+        <Field label="Kind">
+          {(p) => (
+            <select {...p} value={row.kind} onChange={set('kind')}>
+              <option value="">By type</option>
+              <option value="input">Input</option>
+              <option value="output">Output</option>
+            </select>
+          )}
+        </Field>
+        <Field label="Process">
+          {(p) => (
+            <select {...p} value={row.process} onChange={set('process')}>
+              <option value="">None (not stored)</option>
+              {detail.processes.map((pr) => (
+                <option key={pr.id} value={pr.id}>
+                  {pr.name}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+      </div>
+      <datalist id="admin-channel-types">
+        {['conductivity', 'ph', 'orp', 'temperature', 'flowrate', 'level', 'pressure', 'relay', 'pump', 'valve'].map((t) => (
+          <option key={t} value={t} />
+        ))}
+      </datalist>
+      <ErrorMessage error={add.error} />
+      <div className="form-actions">
+        <button type="submit" disabled={add.isPending}>
+          Add channel
+        </button>
+      </div>
+    </form>
   );
 }
 

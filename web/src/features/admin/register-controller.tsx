@@ -100,6 +100,8 @@ export function RegisterController({ facilities, facilityId: initialFacility }: 
   const [model, setModel] = useState('');
   const [name, setName] = useState('');
   const [processes, setProcesses] = useState('');
+  const [pipe, setPipe] = useState('');
+  const isFlowSensor = model.trim() === 'flow_sensor';
   const [rows, setRows] = useState<ChannelRow[]>([]);
   const [registered, setRegistered] = useState<Registered | null>(null);
 
@@ -112,6 +114,7 @@ export function RegisterController({ facilities, facilityId: initialFacility }: 
       serial_number: serial.trim(),
       model: model.trim(),
       name: name.trim(),
+      ...(isFlowSensor && pipe.trim() ? { pipe_diameter: Number(pipe) } : {}),
       ...(processNames.length > 0 ? { processes: processNames.map((p) => ({ name: p })) } : {}),
       ...(rows.length > 0
         ? {
@@ -133,6 +136,7 @@ export function RegisterController({ facilities, facilityId: initialFacility }: 
         setModel('');
         setName('');
         setProcesses('');
+        setPipe('');
         setRows([]);
       },
     });
@@ -173,6 +177,11 @@ export function RegisterController({ facilities, facilityId: initialFacility }: 
           </Field>
           <Field label="Controller name">{(p) => <input {...p} required value={name} onChange={(e) => setName(e.target.value)} autoComplete="off" />}</Field>
         </div>
+        {isFlowSensor ? (
+          <Field label="Pipe diameter (inches)">
+            {(p) => <input {...p} type="number" min="0.01" max="1000" step="any" inputMode="decimal" value={pipe} onChange={(e) => setPipe(e.target.value)} />}
+          </Field>
+        ) : null}
         <Field label="Processes" hint="Comma-separated, e.g. “Cooling Tower 1, Boiler”. Only channels in a process have their data stored.">
           {(p) => <input {...p} value={processes} onChange={(e) => setProcesses(e.target.value)} autoComplete="off" />}
         </Field>
