@@ -1,9 +1,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe } from 'vitest';
-import { createAccount, issueApiToken } from '../../src/domain/accounts.js';
+import { createAccount } from '../../src/domain/accounts.js';
 import { PLATFORM_SCOPE } from '../../src/domain/scope.js';
-import { systemClock } from '../../src/domain/time.js';
-import type { BrowserContext } from 'playwright-core';
 import type { Customer } from '../../src/domain/types.js';
 import axe from 'axe-core';
 import { browserSkipReason, closeBrowser, expect, screenshot, signInContext, startServer, test, type FlowlineServer } from './fixtures.js';
@@ -27,29 +25,21 @@ async function accessibilityViolations(page: Page): Promise<string[]> {
  */
 describe.skipIf(browserSkipReason !== null)('Admin in Chromium', () => {
   let server: FlowlineServer & { close(): Promise<void> };
-  const operator = { email: 'ops@flowline.example', password: 'operator-password', token: '' };
-  const fresh = { email: 'admin@cascade.example', password: 'cascade-admin-password', token: '' };
+  const operator = { email: 'ops@flowline.example', password: 'operator-password' };
+  const fresh = { email: 'admin@cascade.example', password: 'cascade-admin-password' };
   let cascade: Customer;
 
   beforeAll(async () => {
     server = await startServer();
-    const op = await createAccount(server.store, PLATFORM_SCOPE, { customerId: null, operator: true, email: operator.email, name: 'Platform Operator', role: 'admin', password: operator.password });
-    operator.token = (await issueApiToken(server.store, op.id, systemClock)).token;
+    await createAccount(server.store, PLATFORM_SCOPE, { customerId: null, operator: true, email: operator.email, name: 'Platform Operator', role: 'admin', password: operator.password });
     cascade = await server.store.createCustomer(PLATFORM_SCOPE, 'Cascade Springs');
-    const freshUser = await createAccount(server.store, PLATFORM_SCOPE, { customerId: cascade.id, email: fresh.email, name: 'Cascade admin', role: 'admin', password: fresh.password });
-    fresh.token = (await issueApiToken(server.store, freshUser.id, systemClock)).token;
+    await createAccount(server.store, PLATFORM_SCOPE, { customerId: cascade.id, email: fresh.email, name: 'Cascade admin', role: 'admin', password: fresh.password });
   }, 60_000);
 
   afterAll(async () => {
     await closeBrowser();
     await server?.close();
   });
-
-  // DEV ONLY until the session routes land on main: the token as a header instead of the session cookie.
-  async function signIn(context: BrowserContext, person: { email: string; password: string; token: string }): Promise<void> {
-    if (process.env.ADMIN_DEV_TOKEN_AUTH === '1') await context.setExtraHTTPHeaders({ authorization: `Token ${person.token}` });
-    else await signInContext(context, server, person);
-  }
 
   /** A call to Flowline's own API with a person's token (A's admin unless told). */
   async function apiCall(path: string, init: RequestInit & { token?: string } = {}): Promise<Response> {
@@ -85,7 +75,7 @@ describe.skipIf(browserSkipReason !== null)('Admin in Chromium', () => {
   }
 
   test('an admin invites a user (the link is shown), changes their role and disables them; a reset link for another user', async ({ page, context }) => {
-    await signIn(context, server.a.admin);
+    await signInContext(context, server, server.a.admin);
     await page.goto(`${server.base}/app/admin/users`);
     await page.getByRole('heading', { level: 1, name: 'Users' }).waitFor();
     await checkPage(page, 'users');
@@ -122,7 +112,7 @@ describe.skipIf(browserSkipReason !== null)('Admin in Chromium', () => {
   });
 
   test('an admin creates an API client whose secret works at POST /oauth/token, then deletes it', async ({ page, context }) => {
-    await signIn(context, server.a.admin);
+    await signInContext(context, server, server.a.admin);
     await page.goto(`${server.base}/app/admin/api-clients`);
     await page.getByRole('heading', { level: 1, name: 'API clients' }).waitFor();
     await page.getByLabel('Client name').fill('SCADA export');
@@ -151,7 +141,7 @@ describe.skipIf(browserSkipReason !== null)('Admin in Chromium', () => {
   });
 
   test('an admin registers a controller with two channels, its ingest key is accepted, rotates and revokes keys', async ({ page, context }) => {
-    await signIn(context, server.a.admin);
+    await signInContext(context, server, server.a.admin);
     await page.goto(`${server.base}/app/admin/sites`);
     await page.getByRole('heading', { level: 1, name: 'Sites' }).waitFor();
     await page.getByRole('heading', { name: 'Acme Water Plant' }).waitFor();
@@ -232,7 +222,7 @@ describe.skipIf(browserSkipReason !== null)('Admin in Chromium', () => {
   });
 
   test('a plain user has no Admin link, sees "Not found" at /app/admin, and the API refuses them', async ({ page, context }) => {
-    await signIn(context, server.a.user);
+    await signInContext(context, server, server.a.user);
     await page.goto(`${server.base}/app/`);
     const nav = page.getByRole('navigation', { name: 'Main' });
     await nav.getByRole('link', { name: 'My Account' }).waitFor({ state: 'attached' });
@@ -248,7 +238,7 @@ describe.skipIf(browserSkipReason !== null)('Admin in Chromium', () => {
   });
 
   test("the operator sees every customer and acts for the chosen one; A's admin never sees customer B", async ({ page, context, allowConsoleErrors }) => {
-    await signIn(context, operator);
+    await signInContext(context, server, operator);
     await page.goto(`${server.base}/app/admin/customers`);
     await page.getByRole('heading', { level: 1, name: 'Customers' }).waitFor();
     const all = page.getByRole('region', { name: 'All customers' });
@@ -284,7 +274,7 @@ describe.skipIf(browserSkipReason !== null)('Admin in Chromium', () => {
     // Customer A's admin: no picker, no customers page, none of B's people or controllers.
     const other = await context.browser()!.newContext();
     try {
-      await signIn(other, server.a.admin);
+      await signInContext(other, server, server.a.admin);
       const adminPage = await other.newPage();
       const errors: string[] = [];
       adminPage.on('pageerror', (e) => errors.push(e.message));
@@ -308,7 +298,7 @@ describe.skipIf(browserSkipReason !== null)('Admin in Chromium', () => {
   });
 
   test("a new customer's admin sees how to register a first controller", async ({ page, context }) => {
-    await signIn(context, fresh);
+    await signInContext(context, server, fresh);
     await page.goto(`${server.base}/app/admin`);
     await page.getByRole('heading', { level: 1, name: 'Admin' }).waitFor();
     const empty = page.getByRole('region', { name: 'No controllers yet' });
@@ -325,7 +315,7 @@ describe.skipIf(browserSkipReason !== null)('Admin in Chromium', () => {
   });
 
   test('the Fluxx documentation page opens from admin', async ({ page, context }) => {
-    await signIn(context, server.a.admin);
+    await signInContext(context, server, server.a.admin);
     await page.goto(`${server.base}/app/admin`);
     await page.getByRole('region', { name: 'Sites' }).waitFor();
     await checkPage(page, 'overview');
