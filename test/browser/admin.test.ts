@@ -23,7 +23,8 @@ async function accessibilityViolations(page: Page): Promise<string[]> {
  * sites, controllers and ingest keys; a platform operator sees every customer; a plain user
  * sees none of it. Arranged and checked through the API; acted through the page.
  */
-describe.skipIf(browserSkipReason !== null)('Admin in Chromium', () => {
+// Long flows through several pages, on a machine that may be busy.
+describe.skipIf(browserSkipReason !== null)('Admin in Chromium', { timeout: 120_000 }, () => {
   let server: FlowlineServer & { close(): Promise<void> };
   const operator = { email: 'ops@flowline.example', password: 'operator-password' };
   const fresh = { email: 'admin@cascade.example', password: 'cascade-admin-password' };

@@ -114,26 +114,26 @@ export function ApiClientsPage() {
         {clients.data && clients.data.length === 0 ? <p className="muted">No API clients yet. Create one above for each script or integration, so each can be removed on its own.</p> : null}
         {clients.data && clients.data.length > 0 ? (
           <div className="table-wrap">
-            <table className="admin-table">
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Client ID</th>
-                  <th scope="col">Role</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">Actions</th>
+            <table className="admin-table stack" role="table">
+              <thead role="rowgroup">
+                <tr role="row">
+                  <th scope="col" role="columnheader">Name</th>
+                  <th scope="col" role="columnheader">Client ID</th>
+                  <th scope="col" role="columnheader">Role</th>
+                  <th scope="col" role="columnheader">Created</th>
+                  <th scope="col" role="columnheader">Actions</th>
                 </tr>
               </thead>
-              <tbody>
+              <tbody role="rowgroup">
                 {clients.data.map((c) => (
-                  <tr key={c.id}>
-                    <th scope="row">{c.name}</th>
-                    <td className="mono break">{c.client_id}</td>
-                    <td>{c.role}</td>
-                    <td>
+                  <tr role="row" key={c.id}>
+                    <th scope="row" role="rowheader">{c.name}</th>
+                    <td role="cell" data-label="Client ID" className="mono break">{c.client_id}</td>
+                    <td role="cell" data-label="Role">{c.role}</td>
+                    <td role="cell" data-label="Created">
                       <Time iso={c.created_at} />
                     </td>
-                    <td>
+                    <td role="cell" data-label="Actions">
                       <ConfirmButton
                         label="Delete"
                         title={`Delete API client “${c.name}”?`}

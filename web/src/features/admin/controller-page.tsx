@@ -74,28 +74,28 @@ function Structure({ detail }: { detail: ControllerDetail }) {
         <p className="muted">No channels.</p>
       ) : (
         <div className="table-wrap">
-          <table className="admin-table">
-            <thead>
-              <tr>
-                <th scope="col">Number</th>
-                <th scope="col">Name</th>
-                <th scope="col">Kind</th>
-                <th scope="col">Type</th>
-                <th scope="col">Unit</th>
-                <th scope="col">Process</th>
+          <table className="admin-table stack" role="table">
+            <thead role="rowgroup">
+              <tr role="row">
+                <th scope="col" role="columnheader">Number</th>
+                <th scope="col" role="columnheader">Name</th>
+                <th scope="col" role="columnheader">Kind</th>
+                <th scope="col" role="columnheader">Type</th>
+                <th scope="col" role="columnheader">Unit</th>
+                <th scope="col" role="columnheader">Process</th>
               </tr>
             </thead>
-            <tbody>
+            <tbody role="rowgroup">
               {detail.channels.map((c) => (
-                <tr key={c.id}>
-                  <th scope="row" className="mono">
+                <tr role="row" key={c.id}>
+                  <th scope="row" role="rowheader" className="mono">
                     {c.number}
                   </th>
-                  <td>{c.name}</td>
-                  <td>{c.kind}</td>
-                  <td>{c.type}</td>
-                  <td>{c.unit ?? '—'}</td>
-                  <td>
+                  <td role="cell" data-label="Name">{c.name}</td>
+                  <td role="cell" data-label="Kind">{c.kind}</td>
+                  <td role="cell" data-label="Type">{c.type}</td>
+                  <td role="cell" data-label="Unit">{c.unit ?? '—'}</td>
+                  <td role="cell" data-label="Process">
                     <select
                       aria-label={`Process of channel ${c.number}`}
                       value={c.process_id ?? ''}
@@ -246,32 +246,32 @@ function IngestKeys({ controllerId }: { controllerId: number }) {
       {keys.data && keys.data.length === 0 ? <p className="muted">No keys: rotate to issue one.</p> : null}
       {keys.data && keys.data.length > 0 ? (
         <div className="table-wrap">
-          <table className="admin-table">
-            <thead>
-              <tr>
-                <th scope="col">Key</th>
-                <th scope="col">State</th>
-                <th scope="col">Created</th>
-                <th scope="col">Stops</th>
-                <th scope="col">Actions</th>
+          <table className="admin-table stack" role="table">
+            <thead role="rowgroup">
+              <tr role="row">
+                <th scope="col" role="columnheader">Key</th>
+                <th scope="col" role="columnheader">State</th>
+                <th scope="col" role="columnheader">Created</th>
+                <th scope="col" role="columnheader">Stops</th>
+                <th scope="col" role="columnheader">Actions</th>
               </tr>
             </thead>
-            <tbody>
+            <tbody role="rowgroup">
               {keys.data.map((k) => (
-                <tr key={k.id}>
-                  <th scope="row" className="mono">
+                <tr role="row" key={k.id}>
+                  <th scope="row" role="rowheader" className="mono">
                     {k.prefix}…
                   </th>
-                  <td>
+                  <td role="cell" data-label="State">
                     <span className={`badge ${STATE_BADGE[k.state]}`}>{k.state}</span>
                   </td>
-                  <td>
+                  <td role="cell" data-label="Created">
                     <Time iso={k.created_at} />
                   </td>
-                  <td>
+                  <td role="cell" data-label="Stops">
                     <Time iso={k.revoked_at ?? k.expires_at} />
                   </td>
-                  <td>
+                  <td role="cell" data-label="Actions">
                     {k.state === 'active' || k.state === 'expiring' ? (
                       <ConfirmButton
                         label="Revoke"

@@ -49,26 +49,26 @@ export function CustomersPage() {
         <ErrorMessage error={customers.error ?? setDisabled.error} />
         {list.length > 0 ? (
           <div className="table-wrap">
-            <table className="admin-table">
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">State</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">Actions</th>
+            <table className="admin-table stack" role="table">
+              <thead role="rowgroup">
+                <tr role="row">
+                  <th scope="col" role="columnheader">Name</th>
+                  <th scope="col" role="columnheader">State</th>
+                  <th scope="col" role="columnheader">Created</th>
+                  <th scope="col" role="columnheader">Actions</th>
                 </tr>
               </thead>
-              <tbody>
+              <tbody role="rowgroup">
                 {list.map((c) => (
-                  <tr key={c.id}>
-                    <th scope="row">
+                  <tr role="row" key={c.id}>
+                    <th scope="row" role="rowheader">
                       <Link to={{ pathname: paths.adminSites, search: `?customer=${c.id}` }}>{c.name}</Link>
                     </th>
-                    <td>{c.disabled ? <span className="badge badge-danger">Disabled</span> : <span className="badge badge-ok">Active</span>}</td>
-                    <td>
+                    <td role="cell" data-label="State">{c.disabled ? <span className="badge badge-danger">Disabled</span> : <span className="badge badge-ok">Active</span>}</td>
+                    <td role="cell" data-label="Created">
                       <Time iso={c.created_at} />
                     </td>
-                    <td>
+                    <td role="cell" data-label="Actions">
                       <div className="row-actions">
                         <Link className="button" to={{ pathname: paths.adminUsers, search: `?customer=${c.id}` }}>
                           Users<span className="visually-hidden"> of {c.name}</span>

@@ -95,26 +95,26 @@ function FacilityCard({ facility, controllers }: { facility: Facility; controlle
         <p>No controllers here yet: register one with the form below (its serial number, model and channels).</p>
       ) : (
         <div className="table-wrap">
-          <table className="admin-table">
-            <thead>
-              <tr>
-                <th scope="col">Controller</th>
-                <th scope="col">Serial number</th>
-                <th scope="col">Model</th>
-                <th scope="col">Channels</th>
-                <th scope="col">Last seen</th>
+          <table className="admin-table stack" role="table">
+            <thead role="rowgroup">
+              <tr role="row">
+                <th scope="col" role="columnheader">Controller</th>
+                <th scope="col" role="columnheader">Serial number</th>
+                <th scope="col" role="columnheader">Model</th>
+                <th scope="col" role="columnheader">Channels</th>
+                <th scope="col" role="columnheader">Last seen</th>
               </tr>
             </thead>
-            <tbody>
+            <tbody role="rowgroup">
               {controllers.map((c) => (
-                <tr key={c.id}>
-                  <th scope="row">
+                <tr role="row" key={c.id}>
+                  <th scope="row" role="rowheader">
                     <Link to={to(paths.adminController(c.id))}>{c.name}</Link>
                   </th>
-                  <td className="mono">{c.serial_number}</td>
-                  <td>{c.model === 'flow_sensor' ? 'Flow sensor' : c.model}</td>
-                  <td className="num">{c.channels.length}</td>
-                  <td>
+                  <td role="cell" data-label="Serial number" className="mono">{c.serial_number}</td>
+                  <td role="cell" data-label="Model">{c.model === 'flow_sensor' ? 'Flow sensor' : c.model}</td>
+                  <td role="cell" data-label="Channels" className="num">{c.channels.length}</td>
+                  <td role="cell" data-label="Last seen">
                     <Time iso={c.last_seen_at} />
                   </td>
                 </tr>

@@ -96,14 +96,14 @@ function UserRow({ user, onLink, onChanged }: { user: User; onLink: (result: Inv
   const state = stateOf(user);
   const label = user.name || user.email;
   return (
-    <tr>
-      <th scope="row">
+    <tr role="row">
+      <th scope="row" role="rowheader">
         {label}
         {self ? <span className="muted"> (you)</span> : null}
         {user.operator ? <span className="badge badge-muted">operator</span> : null}
       </th>
-      <td className="break">{user.email}</td>
-      <td>
+      <td role="cell" data-label="E-mail" className="break">{user.email}</td>
+      <td role="cell" data-label="Role">
         <select
           aria-label={`Role of ${label}`}
           value={user.role}
@@ -115,7 +115,7 @@ function UserRow({ user, onLink, onChanged }: { user: User; onLink: (result: Inv
           <option value="admin">Admin</option>
         </select>
       </td>
-      <td>
+      <td role="cell" data-label="State">
         <span className={`badge ${state.badge}`}>{state.text}</span>
         {user.disabled ? (
           <div className="hint">
@@ -123,7 +123,7 @@ function UserRow({ user, onLink, onChanged }: { user: User; onLink: (result: Inv
           </div>
         ) : null}
       </td>
-      <td>
+      <td role="cell" data-label="Actions">
         <div className="row-actions">
           {user.disabled ? (
             <ConfirmButton
@@ -196,17 +196,17 @@ export function UsersPage() {
           <ErrorMessage error={users.error} />
           {users.data ? (
             <div className="table-wrap">
-              <table className="admin-table">
-                <thead>
-                  <tr>
-                    <th scope="col">Name</th>
-                    <th scope="col">E-mail</th>
-                    <th scope="col">Role</th>
-                    <th scope="col">State</th>
-                    <th scope="col">Actions</th>
+              <table className="admin-table stack" role="table">
+                <thead role="rowgroup">
+                  <tr role="row">
+                    <th scope="col" role="columnheader">Name</th>
+                    <th scope="col" role="columnheader">E-mail</th>
+                    <th scope="col" role="columnheader">Role</th>
+                    <th scope="col" role="columnheader">State</th>
+                    <th scope="col" role="columnheader">Actions</th>
                   </tr>
                 </thead>
-                <tbody>
+                <tbody role="rowgroup">
                   {users.data.map((user) => (
                     <UserRow
                       key={user.id}
