@@ -1,5 +1,5 @@
 import { useId } from 'react';
-import { Link, NavLink, Outlet, useOutletContext, useSearchParams, type To } from 'react-router';
+import { Link, NavLink, Outlet, useLocation, useNavigate, useOutletContext, useSearchParams, type To } from 'react-router';
 import { RequireAdmin } from '../../app/layout';
 import { ErrorMessage, Loading } from '../../components/ui/ui';
 import { paths } from '../../config/paths';
@@ -41,6 +41,8 @@ function AdminFrame() {
   const [params, setParams] = useSearchParams();
   const customers = useCustomers(isOperator);
   const pickerId = useId();
+  const location = useLocation();
+  const navigate = useNavigate();
 
   if (!isOperator) {
     const context: AdminContext = { scope: { customerId: null }, customer: null, isOperator: false, to: (pathname) => pathname };
@@ -75,6 +77,11 @@ function AdminFrame() {
               id={pickerId}
               value={customer?.id ?? ''}
               onChange={(e) => {
+                // A controller belongs to one customer: choosing another goes to that customer's sites.
+                if (location.pathname.startsWith(paths.adminController(''))) {
+                  navigate({ pathname: paths.adminSites, search: `?customer=${e.target.value}` });
+                  return;
+                }
                 const next = new URLSearchParams(params);
                 next.set('customer', e.target.value);
                 setParams(next);
