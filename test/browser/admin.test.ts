@@ -271,6 +271,10 @@ describe.skipIf(browserSkipReason !== null)('Admin in Chromium', { timeout: 120_
     await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Sites' }).click();
     await page.getByRole('heading', { name: 'Acme Water Plant' }).waitFor();
     expect(await page.getByRole('heading', { name: 'Borealis Oil Plant' }).count()).toBe(0);
+    // A controller's address opens for its own customer: the picker follows.
+    await page.goto(`${server.base}/app/admin/controllers/${server.b.controller.id}`);
+    await page.getByRole('heading', { level: 1, name: 'Borealis Oil Tower Controller' }).waitFor();
+    await expect.poll(() => picker.inputValue()).toBe(String(server.b.customer.id));
 
     // Customer A's admin: no picker, no customers page, none of B's people or controllers.
     const other = await context.browser()!.newContext();

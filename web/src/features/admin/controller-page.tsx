@@ -1,5 +1,5 @@
-import { useState, type FormEvent } from 'react';
-import { Link, useParams } from 'react-router';
+import { useEffect, useState, type FormEvent } from 'react';
+import { Link, useParams, useSearchParams } from 'react-router';
 import { NotFound } from '../../app/layout';
 import { ErrorMessage, Field, Loading, Notice, PageHeader } from '../../components/ui/ui';
 import { paths } from '../../config/paths';
@@ -307,10 +307,16 @@ function IngestKeys({ controllerId }: { controllerId: number }) {
 
 /** One controller (or flow sensor) for an admin: rename, processes and channels, ingest keys. */
 export function ControllerAdminPage() {
-  const { to } = useAdmin();
+  const { to, isOperator, customer } = useAdmin();
   const id = Number(useParams().id);
   const valid = Number.isSafeInteger(id) && id > 0;
   const detail = useController(valid ? id : 0);
+  const [, setParams] = useSearchParams();
+  const owner = detail.data?.controller.customer_id;
+  // An operator who opens a controller's address acts for its customer (the picker follows).
+  useEffect(() => {
+    if (isOperator && owner !== undefined && customer?.id !== owner) setParams({ customer: String(owner) }, { replace: true });
+  }, [isOperator, owner, customer?.id, setParams]);
   if (!valid || (detail.error instanceof ApiError && detail.error.status === 404)) return <NotFound />;
   if (detail.isPending) return <Loading />;
   if (detail.isError) return <ErrorMessage error={detail.error} />;
