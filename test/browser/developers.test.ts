@@ -157,9 +157,14 @@ describe.skipIf(browserSkipReason !== null)('Developers page in Chromium', () =>
     await screenshot(page, 'developers-phone');
     await page.setViewportSize({ width: 1280, height: 900 });
 
-    // Delete, confirmed.
+    // Delete, confirmed from the keyboard: the confirmation takes the focus; Escape cancels it.
     await card.getByRole('button', { name: 'Delete endpoint' }).click();
-    await card.getByRole('button', { name: 'Yes, delete endpoint' }).click();
+    await expect.poll(() => page.evaluate('document.activeElement && document.activeElement.textContent')).toBe('Yes, delete endpoint');
+    await page.keyboard.press('Escape');
+    await card.getByRole('alertdialog').waitFor({ state: 'detached' });
+    await card.getByRole('button', { name: 'Delete endpoint' }).click();
+    await expect.poll(() => page.evaluate('document.activeElement && document.activeElement.textContent')).toBe('Yes, delete endpoint');
+    await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'No webhook endpoints yet' }).waitFor();
     const list = await fetch(`${server.base}/api/v1/webhooks/`, { headers: { authorization: `Token ${server.a.admin.token}` } });
     expect(((await list.json()) as { count: number }).count).toBe(0);

@@ -124,9 +124,17 @@ export function TokenSection({
       <div className="form-actions">
         {hasToken || token ? (
           confirmRegenerate ? (
-            <div role="alertdialog" aria-labelledby="regenerate-warning" className="alert alert-error">
+            <div
+              role="alertdialog"
+              aria-label="Confirm regenerating the token"
+              aria-describedby="regenerate-warning"
+              className="alert alert-error"
+              onKeyDown={(e) => {
+                if (e.key === 'Escape') setConfirmRegenerate(false);
+              }}
+            >
               <p id="regenerate-warning">Regenerating revokes your current token: every script and client using it stops working until you give it the new one.</p>
-              <button type="button" className="danger" onClick={run} disabled={generate.isPending}>
+              <button ref={(button) => button?.focus()} type="button" className="danger" onClick={run} disabled={generate.isPending}>
                 Regenerate and revoke the old token
               </button>{' '}
               <button type="button" onClick={() => setConfirmRegenerate(false)}>

@@ -1,6 +1,7 @@
 import { useId, useState, type ReactNode } from 'react';
 import { ErrorMessage, Notice, OneTimeSecret } from '../../../components/ui/ui';
 import { useDeleteEndpoint, useRotateSecret, useSendTest, useSetEnabled, type Kind } from '../api';
+import { Confirm } from './confirm';
 import { DeliveryLog } from './delivery-log';
 
 export interface ShownSecret {
@@ -92,37 +93,33 @@ export function EndpointCard({
       </div>
       {sendTest.isSuccess ? <Notice>Test event {sendTest.data.delivery_id} queued: it appears in the delivery log below.</Notice> : null}
       {confirmRotate ? (
-        <div role="alertdialog" aria-label="Confirm rotating the secret" className="alert alert-error confirm">
-          <p>A new secret replaces the current one at once: your receiver must switch to it, or it will reject the next deliveries.</p>
-          <button
-            type="button"
-            className="danger"
-            onClick={() =>
-              rotate.mutate(id, {
-                onSuccess: (data) => {
-                  setConfirmRotate(false);
-                  onSecret({ id, secret: data.secret, why: 'rotated' });
-                },
-              })
-            }
-          >
-            Rotate the secret
-          </button>{' '}
-          <button type="button" onClick={() => setConfirmRotate(false)}>
-            Cancel
-          </button>
-        </div>
+        <Confirm
+          label="Confirm rotating the secret"
+          confirmText="Rotate the secret"
+          busy={rotate.isPending}
+          onCancel={() => setConfirmRotate(false)}
+          onConfirm={() =>
+            rotate.mutate(id, {
+              onSuccess: (data) => {
+                setConfirmRotate(false);
+                onSecret({ id, secret: data.secret, why: 'rotated' });
+              },
+            })
+          }
+        >
+          A new secret replaces the current one at once: your receiver must switch to it, or it will reject the next deliveries.
+        </Confirm>
       ) : null}
       {confirmDelete ? (
-        <div role="alertdialog" aria-label={`Confirm: ${deleteLabel.toLowerCase()}`} className="alert alert-error confirm">
-          <p>This removes the {noun} and its delivery log; nothing more is sent to {url}. It cannot be undone.</p>
-          <button type="button" className="danger" onClick={() => remove.mutate(id)} disabled={remove.isPending}>
-            Yes, {deleteLabel.toLowerCase()}
-          </button>{' '}
-          <button type="button" onClick={() => setConfirmDelete(false)}>
-            Cancel
-          </button>
-        </div>
+        <Confirm
+          label={`Confirm: ${deleteLabel.toLowerCase()}`}
+          confirmText={`Yes, ${deleteLabel.toLowerCase()}`}
+          busy={remove.isPending}
+          onCancel={() => setConfirmDelete(false)}
+          onConfirm={() => remove.mutate(id)}
+        >
+          This removes the {noun} and its delivery log; nothing more is sent to {url}. It cannot be undone.
+        </Confirm>
       ) : null}
       <ErrorMessage error={sendTest.error ?? rotate.error ?? setEnabled.error ?? remove.error} />
       <h4>Delivery log</h4>
