@@ -140,7 +140,12 @@ for (const factory of storeFactories()) {
       expectNativeError(await app.inject({ url: `${API}/session`, headers: { cookie: 'flowline_session=fls_forged' } }), 401, 'not_authenticated');
       // A request with an Authorization header is not a session, even with the cookie.
       const session = await signIn(app, a.user.email, a.user.password);
-      expectNativeError(await app.inject({ url: `${API}/session`, headers: { cookie: session.cookie, authorization: `Token ${a.user.token}` } }), 401, 'not_authenticated');
+      // Signing in again from the same browser ends the session it held (here: as another person).
+      const next = await signIn(app, a.admin.email, a.admin.password, { cookie: session.cookie });
+      expectNativeError(await other.inject({ url: `${API}/session`, headers: { cookie: session.cookie } }), 401, 'not_authenticated');
+      expect((await other.inject({ url: `${API}/session`, headers: { cookie: next.cookie } })).json().account.email).toBe(a.admin.email);
+      const again = await signIn(app, a.user.email, a.user.password);
+      expectNativeError(await app.inject({ url: `${API}/session`, headers: { cookie: again.cookie, authorization: `Token ${a.user.token}` } }), 401, 'not_authenticated');
     });
 
     it('refuses a state-changing Flowline call without the CSRF token or with a wrong one (403), accepts it with the token; reads and Authorization-header calls need none', async () => {
