@@ -55,9 +55,10 @@ async function fetchDeliveries(id: number): Promise<DeliveryRow[]> {
 }
 
 /** A delivery log, polled while it has pending deliveries (and slowly otherwise, for new events). */
-export function useDeliveries(kind: Kind, id: number) {
+export function useDeliveries(kind: Kind, id: number, enabled = true) {
   return useQuery({
     queryKey: keys.deliveries(kind, id),
+    enabled,
     queryFn: () => fetchDeliveries(id),
     refetchInterval: (query) => (query.state.data?.some((d) => d.status === 'pending') ? 1000 : 5000),
   });
@@ -109,7 +110,10 @@ export function useRotateSecret(kind: Kind) {
 
 export function useDeleteEndpoint(kind: Kind) {
   const invalidate = useInvalidate();
+  const client = useQueryClient();
   return useMutation({
+    // The log stops polling first: a poll after the delete would ask for a log that is gone.
+    onMutate: (id: number) => client.cancelQueries({ queryKey: keys.deliveries(kind, id) }),
     mutationFn: async (id: number) => {
       if (kind === 'flowcommand') await must(api.DELETE('/api/v1/webhooks/{id}/', { params: { path: { id: String(id) } } }));
       else await must(api.DELETE('/subscription/cancel/{id}', { params: { path: { id } } }));

@@ -5,8 +5,8 @@ import { formatTime } from '../format';
 const STATUS_BADGE: Record<DeliveryRow['status'], string> = { delivered: 'badge badge-ok', pending: 'badge badge-warn', failed: 'badge badge-danger' };
 
 /** An endpoint's deliveries, newest first, each with a re-send (same webhook-id). */
-export function DeliveryLog({ kind, endpointId, label }: { kind: Kind; endpointId: number; label: string }) {
-  const log = useDeliveries(kind, endpointId);
+export function DeliveryLog({ kind, endpointId, label, live = true }: { kind: Kind; endpointId: number; label: string; live?: boolean }) {
+  const log = useDeliveries(kind, endpointId, live);
   const resend = useResend(kind, endpointId);
   if (log.isPending) return <Loading label="Loading deliveries…" />;
   if (log.isError) return <ErrorMessage error={log.error} />;

@@ -123,7 +123,7 @@ export function EndpointCard({
       ) : null}
       <ErrorMessage error={sendTest.error ?? rotate.error ?? setEnabled.error ?? remove.error} />
       <h4>Delivery log</h4>
-      <DeliveryLog kind={kind} endpointId={id} label={url} />
+      <DeliveryLog kind={kind} endpointId={id} label={url} live={remove.isIdle || remove.isError} />
     </article>
   );
 }
