@@ -28,7 +28,7 @@ export function RangePicker({ choice, timeZone, onChoose, now }: { choice: Range
       <fieldset className="range-buttons">
         <legend>Range</legend>
         {(Object.keys(RANGES) as RelativeRange[]).map((key) => (
-          <button key={key} type="button" aria-pressed={choice.kind === key} aria-label={RANGES[key].label} onClick={() => onChoose({ kind: key })}>
+          <button key={key} type="button" aria-pressed={choice.kind === key} onClick={() => onChoose({ kind: key })}>
             {RANGES[key].short}
           </button>
         ))}
