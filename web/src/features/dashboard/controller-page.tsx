@@ -75,7 +75,7 @@ function ControllerView({ id }: { id: number }) {
           <span className="state-line">
             <span className={`badge ${LINK_STATE_BADGE[state]}`}>{LINK_STATE_LABEL[state]}</span>
             <span>
-              {controller.model} · serial {controller.serial_number}
+              {controller.model} · serial {controller.serial_number} ·
             </span>
             <span>
               {controller.last_seen_at ? (
@@ -84,7 +84,8 @@ function ControllerView({ id }: { id: number }) {
                 </>
               ) : (
                 'No data received yet'
-              )}
+              )}{' '}
+              ·
             </span>
             <span>
               {facility?.name ?? 'Facility'} · times in {timeZone} ({zoneAbbreviation(now, timeZone)})
@@ -159,10 +160,23 @@ function Charts({ controller, timeZone, processNames }: { controller: Controller
       {ordered.map(([processId, channels]) => (
         <section key={processId ?? 'none'} className="process-group" aria-labelledby={`process-${processId ?? 'none'}`}>
           <h2 id={`process-${processId ?? 'none'}`}>{processId === null ? 'Channels without a process' : (processNames.get(processId) ?? `Process ${processId}`)}</h2>
-          {processId === null ? <p className="muted small">Readings are stored only for channels that belong to a process.</p> : null}
-          {channels.map((ch) => (
-            <ChannelChart key={ch.id} channel={ch} timeZone={timeZone} from={shown.from} to={shown.to} width={width} rangeLabel={rangeLabel} live={live} onZoom={onZoom} />
-          ))}
+          {processId === null ? (
+            <>
+              <p className="muted small">Readings are stored only for channels that belong to a process, so these have no chart. An admin can assign them to a process.</p>
+              <ul>
+                {channels.map((ch) => (
+                  <li key={ch.id}>
+                    {ch.name} <span className="muted mono small">{ch.number}</span>
+                    {ch.unit ? <span className="muted"> ({ch.unit})</span> : null}
+                  </li>
+                ))}
+              </ul>
+            </>
+          ) : (
+            channels.map((ch) => (
+              <ChannelChart key={ch.id} channel={ch} timeZone={timeZone} from={shown.from} to={shown.to} width={width} rangeLabel={rangeLabel} live={live} onZoom={onZoom} />
+            ))
+          )}
         </section>
       ))}
     </div>
