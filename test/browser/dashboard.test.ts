@@ -1,7 +1,9 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { registerFlowSensor } from '../../src/domain/flow-sensors.js';
+import { createAccount, issueApiToken } from '../../src/domain/accounts.js';
 import { PLATFORM_SCOPE } from '../../src/domain/scope.js';
+import { systemClock } from '../../src/domain/time.js';
 import { digestSecret, newIngestKey } from '../../src/domain/secrets.js';
 import axe from 'axe-core';
 import { browserSkipReason, closeBrowser, expect, screenshot, signInContext, startServer, test, type FlowlineServer } from './fixtures.js';
@@ -79,19 +81,20 @@ describe.skipIf(browserSkipReason !== null)('dashboard pages in Chromium', () =>
   });
 
   // PROVISIONAL until the session routes are on main: without POST /session, the API token in a header stands in for the cookie.
-  const signIn = async (context: BrowserContext, who: 'a' | 'b' = 'a') => {
+  const signInAs = async (context: BrowserContext, person: { email: string; password: string; token: string }) => {
     try {
-      await signInContext(context, server, server[who].user);
+      await signInContext(context, server, person);
     } catch {
-      await context.setExtraHTTPHeaders({ authorization: `Token ${server[who].user.token}` });
+      await context.setExtraHTTPHeaders({ authorization: `Token ${person.token}` });
     }
   };
+  const signIn = (context: BrowserContext, who: 'a' | 'b' = 'a') => signInAs(context, server[who].user);
 
   async function checkPage(page: Page, name: string): Promise<void> {
     expect(await accessibilityViolations(page)).toEqual([]);
     await screenshot(page, name);
     await page.setViewportSize({ width: 390, height: 844 });
-    await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    await expect.poll(() => page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
     expect(await accessibilityViolations(page)).toEqual([]);
     await screenshot(page, `${name}-phone`);
     await page.setViewportSize({ width: 1280, height: 900 });
@@ -228,5 +231,34 @@ describe.skipIf(browserSkipReason !== null)('dashboard pages in Chromium', () =>
     await page.goto(`${server.base}/app/flow-sensors/${server.b.controller.id}`);
     await page.getByRole('heading', { level: 1, name: 'Not found' }).waitFor();
     expect(await accessibilityViolations(page)).toEqual([]);
+  });
+
+  test('a customer without controllers is told what to do next: admins get the admin link, users ask their admin', async ({ page, context }) => {
+    const customer = await server.store.createCustomer(PLATFORM_SCOPE, 'Cirrus Fresh');
+    const person = async (role: 'admin' | 'user') => {
+      const password = `cirrus-${role}-password`;
+      const user = await createAccount(server.store, PLATFORM_SCOPE, { customerId: customer.id, email: `${role}@cirrus.example`, name: `Cirrus ${role}`, role, password });
+      return { email: user.email, password, token: (await issueApiToken(server.store, user.id, systemClock)).token };
+    };
+    const admin = await person('admin');
+    const user = await person('user');
+    await signInAs(context, admin);
+    await page.goto(`${server.base}/app/`);
+    const empty = page.getByRole('region', { name: 'No controllers yet' });
+    await empty.waitFor();
+    expect(await empty.getByRole('link', { name: 'Admin' }).getAttribute('href')).toBe('/app/admin');
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await screenshot(page, 'dashboard-empty-admin');
+
+    const other = await context.browser()!.newContext();
+    try {
+      await signInAs(other, user);
+      const userPage = await other.newPage();
+      await userPage.goto(`${server.base}/app/`);
+      await userPage.getByRole('region', { name: 'No controllers yet' }).getByText(/Ask your administrator/).waitFor();
+      expect(await userPage.getByRole('link', { name: 'Admin' }).count()).toBe(0);
+    } finally {
+      await other.close();
+    }
   });
 });
