@@ -80,14 +80,7 @@ describe.skipIf(browserSkipReason !== null)('dashboard pages in Chromium', () =>
     await closeBrowser();
   });
 
-  // PROVISIONAL until the session routes are on main: without POST /session, the API token in a header stands in for the cookie.
-  const signInAs = async (context: BrowserContext, person: { email: string; password: string; token: string }) => {
-    try {
-      await signInContext(context, server, person);
-    } catch {
-      await context.setExtraHTTPHeaders({ authorization: `Token ${person.token}` });
-    }
-  };
+  const signInAs = (context: BrowserContext, person: { email: string; password: string }) => signInContext(context, server, person);
   const signIn = (context: BrowserContext, who: 'a' | 'b' = 'a') => signInAs(context, server[who].user);
 
   async function checkPage(page: Page, name: string): Promise<void> {
