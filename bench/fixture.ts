@@ -71,6 +71,8 @@ export const YEAR_START = Date.parse('2025-01-01T00:00:00Z');
 export const YEAR_END = Date.parse('2026-01-01T00:00:00Z');
 export const YEAR_PINGS = (YEAR_END - YEAR_START) / MINUTE; // 525,600
 export const INGEST_BATCH = 10_000;
+/** The fixture's user (role user), for benches that sign in as a person. */
+export const BENCH_USER = { email: 'bench@bench-midstream.example', password: 'bench-user-password' } as const;
 
 export interface YearFixture {
   database: BenchDatabase;
@@ -131,10 +133,10 @@ export async function buildYearFixture(factory: BackendFactory, log: Log): Promi
     });
     const user = await createAccount(store, PLATFORM_SCOPE, {
       customerId: customer.id,
-      email: 'bench@bench-midstream.example',
+      email: BENCH_USER.email,
       name: 'Bench User',
       role: 'user',
-      password: 'bench-user-password',
+      password: BENCH_USER.password,
     });
     const { token } = await issueApiToken(store, user.id, systemClock);
 

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [volume|pings]` — the performance targets of issue 3 (see docs/benchmarks.md).
+ * `npm run bench [volume|pings|web|webhooks]` — the performance targets of issues 3, 13 and 19 (see docs/benchmarks.md).
  * No name runs every bench; both share one year-of-pings fixture per store. Exits non-zero
  * when a target fails.
  */
@@ -7,12 +7,14 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import { backendFactories, buildYearFixture, verdict } from './fixture.js';
 import { pingsBench } from './pings.js';
 import { volumeBench } from './volume.js';
+import { webBench } from './web.js';
 import { webhooksBench } from './webhooks.js';
 
 /** Benches on the shared year-of-pings fixture. */
 const BENCHES = {
   volume: { run: volumeBench, about: 'flow_volume over a year vs a day (≤ 2×, < 5 ms median) vs a raw-scan baseline' },
   pings: { run: pingsBench, about: 'a page of 1000 pings over HTTP with autocannon (≥ 1,500 req/s) vs bare node:http' },
+  web: { run: webBench, about: 'chart series over a year (≤ 50 ms, ≤ 1/10 of raw rows), controller page chart in Chromium (≤ 1 s), initial JS (≤ 250 KB gz)' },
 } as const;
 /** Benches that build their own data. */
 const STANDALONE = {
@@ -30,7 +32,7 @@ function usage(): string {
     '',
     'Each runs on a fresh SQLite file with one flow sensor holding a year of one-minute pings',
     '(525,600, ingested through store.ingest); also on PostgreSQL when BENCH_DATABASE_URL is set.',
-    'Knobs: BENCH_REQUESTS, BENCH_WARMUP, BENCH_RAW_RUNS (volume); BENCH_DURATION, BENCH_CONNECTIONS,',
+    'Knobs: BENCH_REQUESTS, BENCH_WARMUP, BENCH_RAW_RUNS (volume, web); BENCH_PAGE_LOADS (web); BENCH_DURATION, BENCH_CONNECTIONS,',
     'BENCH_CPU_PROF=<dir> (pings: profile the Flowline server).',
   ].join('\n');
 }

@@ -23,6 +23,7 @@ import { mailerFor, type Mailer } from '../mail/mailer.js';
 import { healthRoutes } from './routes/health.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { monitoringRoutes } from './routes/monitoring.js';
+import { seriesRoutes } from './routes/series.js';
 import { flowCommandFace, renderDetailError } from './flowcommand/index.js';
 import { FLUENT_PATH_PREFIXES, fluentFace, renderFluentError } from './fluent/index.js';
 import { BASE as FLUXX_BASE, fluxxFace, renderFluxxError } from './fluxx/index.js';
@@ -141,6 +142,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
       await api.register(sessionRoutes, { store, clock, throttle: signIn, httpsPublicUrl: deps.config.publicUrl?.startsWith('https:') === true });
       await api.register(accountRoutes, { store, clock, links });
       await api.register(monitoringRoutes, { store });
+      await api.register(seriesRoutes, { store, clock });
       await api.register(customerRoutes, { store, clock });
       await api.register(facilityRoutes, { store });
       await api.register(controllerRoutes, { store, clock });

@@ -37,6 +37,7 @@ import {
   type NewProcess,
   type RegisteredChannel,
 } from './repositories/sites.repository.js';
+import { refreshChannelBuckets, seriesBuckets } from './channel-rollups.js';
 import { flowHoursBetween, pingWindow, refreshFlowRollups, ROLLUP_CHANNEL_TYPE } from './rollups.js';
 import type {
   AlarmQuery,
@@ -51,6 +52,7 @@ import type {
   ReadingPageQuery,
   ReadingQuery,
   RollupGrain,
+  SeriesQuery,
   Store,
   WebhookEndpointPatch,
 } from './store.js';
@@ -216,6 +218,7 @@ export class KyselyStore implements Store {
       const stored = await this.#insertReadings(trx, readings);
       await updateLatestValues(trx, stored);
       await refreshFlowRollups(trx, await rollupChannels(trx, stored), stored);
+      await refreshChannelBuckets(trx, stored);
       const outcome: IngestOutcome = {
         stored,
         duplicates: batch.readings.length - stored.length,
@@ -354,6 +357,14 @@ export class KyselyStore implements Store {
       last: r.last,
       count: Number(r.count),
     }));
+  }
+
+  channelSeries(scope: Scope, query: SeriesQuery) {
+    const width = query.intervalMs;
+    const from = Math.floor(query.from / width) * width;
+    const to = Math.ceil(query.to / width) * width;
+    if (to <= from) return Promise.resolve([]);
+    return seriesBuckets(this.#db, query.channelId, width, from, to, (q) => channelInScope(q, scope, query.channelId));
   }
 
   async countReadingsBetween(scope: Scope, channelId: number, from: number, to: number) {

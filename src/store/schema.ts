@@ -143,6 +143,24 @@ export interface FlowDaysTable {
   ping_count: number;
 }
 
+/**
+ * Per-channel aggregates of every channel's readings over one UTC hour (`channel_hours`) or
+ * day (`channel_days`), kept by ingest (0008): what chart series of long ranges read instead
+ * of raw rows. `first_*`/`last_*` name the bucket's earliest and latest reading.
+ */
+export interface ChannelBucketsTable {
+  channel_id: number;
+  bucket_start: number;
+  count: number;
+  min: number;
+  max: number;
+  sum: number;
+  first_time: number;
+  first_value: number;
+  last_time: number;
+  last_value: number;
+}
+
 export interface WebhookEndpointsTable {
   id: Generated<number>;
   customer_id: number;
@@ -210,6 +228,8 @@ export interface Database {
   users: UsersTable;
   flow_hours: FlowHoursTable;
   flow_days: FlowDaysTable;
+  channel_hours: ChannelBucketsTable;
+  channel_days: ChannelBucketsTable;
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   api_clients: ApiClientsTable;

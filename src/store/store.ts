@@ -112,6 +112,27 @@ export interface ReadingBucket {
 
 export type RollupGrain = 'hour' | 'day';
 
+/** A chart series of one channel: buckets of `intervalMs` overlapping [from, to). */
+export interface SeriesQuery {
+  channelId: number;
+  from: number;
+  to: number;
+  /** A multiple of a minute that divides an hour, or a multiple of an hour that divides a day, or whole days. */
+  intervalMs: number;
+}
+
+/** One bucket of a series: the aggregates of the readings whose time falls in it. */
+export interface SeriesBucket {
+  /** Epoch ms, a whole multiple of the interval (UTC). */
+  start: number;
+  min: number;
+  max: number;
+  avg: number;
+  /** The value of the bucket's latest reading. */
+  last: number;
+  count: number;
+}
+
 export interface NewWebhookEndpoint {
   customerId: number;
   kind: WebhookKind;
@@ -244,6 +265,12 @@ export interface Store {
   listReadingsPage(scope: Scope, query: ReadingPageQuery): Promise<Reading[]>;
   /** Buckets ordered by (start, channel id); channels outside the scope contribute nothing. */
   downsampleReadings(scope: Scope, query: DownsampleQuery): Promise<ReadingBucket[]>;
+  /**
+   * A channel's series buckets that overlap [from, to), whole, oldest first; buckets without
+   * readings are absent. Computed in the database: from channel_days or channel_hours when the
+   * interval is whole hours, else from raw readings. A channel outside the scope has none.
+   */
+  channelSeries(scope: Scope, query: SeriesQuery): Promise<SeriesBucket[]>;
   /** Readings with from <= time < to (half-open). */
   countReadingsBetween(scope: Scope, channelId: number, from: number, to: number): Promise<number>;
 

@@ -45,8 +45,8 @@ async function emptyDatabase(name: 'sqlite' | 'postgres'): Promise<EmptyDatabase
 }
 
 /** Every migration, in the order they apply. */
-const MIGRATIONS = ['0001-initial', '0002-flow-rollups', '0003-server-alarms', '0004-webhooks', '0005-api-clients', '0006-onboarding', '0007-sessions'];
-const LATEST = '0007-sessions';
+const MIGRATIONS = ['0001-initial', '0002-flow-rollups', '0003-server-alarms', '0004-webhooks', '0005-api-clients', '0006-onboarding', '0007-sessions', '0008-channel-rollups'];
+const LATEST = '0008-channel-rollups';
 /** Tables of 0001-initial, and those 0002-flow-rollups adds. */
 const INITIAL_TABLES = ['alarms', 'channels', 'controllers', 'customers', 'facilities', 'processes', 'readings', 'users'];
 const ROLLUP_TABLES = ['flow_days', 'flow_hours'];
@@ -58,7 +58,9 @@ const API_CLIENT_TABLES = ['api_access_tokens', 'api_clients'];
 const ONBOARDING_TABLES = ['ingest_keys', 'password_links'];
 /** 0007-sessions. */
 const SESSION_TABLES = ['sessions'];
-const APP_TABLES = [...INITIAL_TABLES, ...ROLLUP_TABLES, ...WEBHOOK_TABLES, ...API_CLIENT_TABLES, ...ONBOARDING_TABLES, ...SESSION_TABLES].sort();
+/** 0008-channel-rollups. */
+const CHANNEL_ROLLUP_TABLES = ['channel_days', 'channel_hours'];
+const APP_TABLES = [...INITIAL_TABLES, ...ROLLUP_TABLES, ...WEBHOOK_TABLES, ...API_CLIENT_TABLES, ...ONBOARDING_TABLES, ...SESSION_TABLES, ...CHANNEL_ROLLUP_TABLES].sort();
 const MIGRATION_TABLES = ['flowline_migrations', 'flowline_migrations_lock'];
 /** Those of 0001-initial (the rollup tables of 0002 have only their primary keys). */
 const INITIAL_INDEXES = [
@@ -177,12 +179,16 @@ for (const factory of storeFactories()) {
       expectSameRollups(rollups.days, [{ start: hour - (hour % DAY), volume: 100, pings: 2 }], 'flow_days');
     });
 
-    it('migrating down one step at a time undoes 0007, 0006, 0005, 0004, 0003, 0002 then 0001, leaving an empty database; migrating up again works', async () => {
+    it('migrating down one step at a time undoes 0008, 0007, 0006, 0005, 0004, 0003, 0002 then 0001, leaving an empty database; migrating up again works', async () => {
       const { store, dialect } = await fresh();
       await store.migrate();
       const db = store.kysely as Kysely<unknown>;
       const kept = await store.createCustomer(PLATFORM_SCOPE, 'Will be dropped with 0001');
       const migrator = createMigrator(db, dialect);
+
+      const channelRollupsDown = await migrator.migrateDown();
+      expect(channelRollupsDown.error).toBeUndefined();
+      expect(channelRollupsDown.results).toEqual([{ migrationName: '0008-channel-rollups', direction: 'Down', status: 'Success' }]);
 
       const sessionsDown = await migrator.migrateDown();
       expect(sessionsDown.error).toBeUndefined();
@@ -255,6 +261,7 @@ for (const factory of storeFactories()) {
       const down = await createMigrator(db, dialect).migrateTo(NO_MIGRATIONS);
       expect(down.error).toBeUndefined();
       expect(down.results).toEqual([
+        { migrationName: '0008-channel-rollups', direction: 'Down', status: 'Success' },
         { migrationName: '0007-sessions', direction: 'Down', status: 'Success' },
         { migrationName: '0006-onboarding', direction: 'Down', status: 'Success' },
         { migrationName: '0005-api-clients', direction: 'Down', status: 'Success' },
@@ -314,7 +321,7 @@ for (const factory of storeFactories()) {
       await sql`insert into users (customer_id, email, name, role, password_hash, created_at) values (null, 'ops@example.com', 'Ops', 'admin', 'h', 1)`.execute(db);
       await sql`insert into users (customer_id, email, name, role, password_hash, created_at) values (${customerId}, 'u@example.com', 'U', 'user', 'h', 1)`.execute(db);
 
-      expect(await store.migrate()).toEqual(['0006-onboarding', '0007-sessions']);
+      expect(await store.migrate()).toEqual(MIGRATIONS.slice(MIGRATIONS.indexOf('0006-onboarding')));
       expect(await store.findControllerByIngestKeyHash('legacy-key-digest', 2)).toMatchObject({ serialNumber: '1234567890' });
       const [key] = await store.listIngestKeys(PLATFORM_SCOPE, (await store.getControllerBySerial(PLATFORM_SCOPE, '1234567890'))!.id);
       expect(key).toMatchObject({ customerId, expiresAt: null, revokedAt: null });

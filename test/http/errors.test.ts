@@ -41,6 +41,7 @@ for (const factory of storeFactories()) {
           'GET /api/flowline/v1/alarms',
           'GET /api/flowline/v1/controllers',
           'GET /api/flowline/v1/channels/:id/readings',
+          'GET /api/flowline/v1/channels/:id/series',
           'PUT /api/flowline/v1/account/password',
           'POST /api/flowline/v1/account/password-reset',
           'POST /api/flowline/v1/account/password-link',

@@ -92,6 +92,23 @@ const ROUTE_CHECKS: Record<string, (ctx: Ctx) => Promise<void>> = {
     }
   },
 
+  async 'GET /api/flowline/v1/channels/:id/series'({ app, a, b }) {
+    const range = '?from=2026-11-24T00:00:00Z&to=2026-11-25T00:00:00Z&width=24';
+    const own = await app.inject({ url: `${API}/channels/${a.channels.s11.id}/series${range}`, headers: asUser(a.user) });
+    expect(own.statusCode).toBe(200);
+    expect(own.json().count.reduce((x: number, y: number) => x + y, 0)).toBe(2);
+    const missing = await app.inject({ url: `${API}/channels/999999/series${range}`, headers: asUser(a.user) });
+    expectNativeError(missing, 404, 'not_found', 'Channel not found.');
+    for (const channel of [b.channels.s11, b.channels.r1, b.channels.unassigned]) {
+      for (const query of ['', range]) {
+        for (const u of [a.user, a.admin]) {
+          const res = await app.inject({ url: `${API}/channels/${channel.id}/series${query}`, headers: asUser(u) });
+          expect(res.body).toBe(missing.body);
+        }
+      }
+    }
+  },
+
   async 'GET /api/flowline/v1/alarms'({ app, a }) {
     for (const query of ['', '?active=true', '?active=false', '?limit=1000']) {
       const res = await app.inject({ url: `${API}/alarms${query}`, headers: asUser(a.user) });

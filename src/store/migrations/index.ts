@@ -7,6 +7,7 @@ import { webhooks } from './0004-webhooks.js';
 import { apiClients } from './0005-api-clients.js';
 import { onboarding } from './0006-onboarding.js';
 import { sessions } from './0007-sessions.js';
+import { channelRollups } from './0008-channel-rollups.js';
 
 /**
  * Migrations are listed in code (not read from a folder) so they run the same from TypeScript
@@ -22,6 +23,7 @@ function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
     '0005-api-clients': apiClients(dialect),
     '0006-onboarding': onboarding(dialect),
     '0007-sessions': sessions(dialect),
+    '0008-channel-rollups': channelRollups(),
   };
 }
 

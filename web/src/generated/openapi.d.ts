@@ -166,6 +166,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/flowline/v1/channels/{id}/series": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A channel's readings as chart buckets: min, max, average and last per bucket, about `width` buckets
+         * @description The bucket width is the finest of 1 min, 5 min, 15 min, 1 h, 6 h and 1 d giving at most `width` buckets over the range; buckets start at whole multiples of it (UTC) and the range is widened to whole buckets. Defaults: the 24 hours up to now. The range must not exceed five years.
+         */
+        get: operations["monitoring.channelSeries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/flowline/v1/controllers": {
         parameters: {
             query?: never;
@@ -2477,6 +2497,151 @@ export interface operations {
                             time: string;
                             value: number;
                         }[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    "monitoring.channelSeries": {
+        parameters: {
+            query?: {
+                from?: string;
+                to?: string;
+                /** @description About how many points the chart can show (its width in pixels). */
+                width?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description One per bucket; null where the bucket had no reading. */
+                        avg: (number | null)[];
+                        channel_id: number;
+                        count: number[];
+                        /** Format: date-time */
+                        from: string;
+                        /** @description Bucket width in seconds, from the ladder 60, 300, 900, 3600, 21600, 86400. */
+                        interval: number;
+                        /** @description One per bucket; null where the bucket had no reading. */
+                        last: (number | null)[];
+                        /** @description One per bucket; null where the bucket had no reading. */
+                        max: (number | null)[];
+                        /** @description One per bucket; null where the bucket had no reading. */
+                        min: (number | null)[];
+                        /** @description Bucket starts, epoch seconds (UTC), every bucket of [from, to). */
+                        t: number[];
+                        /** Format: date-time */
+                        to: string;
+                        unit: string | null;
                     };
                 };
             };
