@@ -155,7 +155,7 @@ describe.skipIf(browserSkipReason !== null)('dashboard pages in Chromium', () =>
     await page.getByRole('button', { name: 'Show custom range' }).click();
     await page.waitForURL(/range=custom&from=2026-01-01T06%3A00%3A00.000Z&to=2026-01-02T06%3A00%3A00.000Z/);
     await page.getByRole('img', { name: /^Conductivity, Jan 1, 2026, 12:00\sAM CST to Jan 2, 2026, 12:00\sAM CST: latest/ }).waitFor();
-  });
+  }, 90_000);
 
   test("a flow sensor's volume bars and table equal the FlowCommand API's figures", async ({ page, context }) => {
     await signIn(context);
