@@ -32,7 +32,8 @@ async function accessibilityViolations(page: Page): Promise<string[]> {
 
 const isoSeconds = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-describe.skipIf(browserSkipReason !== null)('dashboard pages in Chromium', () => {
+// Each test drives several pages with axe and screenshots on a shared 2-core machine.
+describe.skipIf(browserSkipReason !== null)('dashboard pages in Chromium', { timeout: 90_000 }, () => {
   let server: FlowlineServer & { close(): Promise<void> };
   let sensorId: number;
   const now = Date.now();
@@ -155,7 +156,7 @@ describe.skipIf(browserSkipReason !== null)('dashboard pages in Chromium', () =>
     await page.getByRole('button', { name: 'Show custom range' }).click();
     await page.waitForURL(/range=custom&from=2026-01-01T06%3A00%3A00.000Z&to=2026-01-02T06%3A00%3A00.000Z/);
     await page.getByRole('img', { name: /^Conductivity, Jan 1, 2026, 12:00\sAM CST to Jan 2, 2026, 12:00\sAM CST: latest/ }).waitFor();
-  }, 90_000);
+  });
 
   test("a flow sensor's volume bars and table equal the FlowCommand API's figures", async ({ page, context }) => {
     await signIn(context);
