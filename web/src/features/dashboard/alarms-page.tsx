@@ -1,4 +1,5 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { useEffect, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { ErrorMessage, Field, Loading, PageHeader } from '../../components/ui/ui';
 import { paths } from '../../config/paths';
@@ -32,7 +33,13 @@ function filtersOf(params: URLSearchParams) {
 
 /** Alarm history, newest first, filtered by active, severity, controller and when it was raised. */
 export function AlarmsPage() {
-  const [params, setParams] = useSearchParams();
+  const [urlParams, setParams] = useSearchParams();
+  // The filters change at once (a controlled checkbox must not flip back while the router
+  // updates the URL); the URL follows, and a URL changed from outside (back button) wins.
+  const urlText = urlParams.toString();
+  const [text, setText] = useState(urlText);
+  useEffect(() => setText(urlText), [urlText]);
+  const params = new URLSearchParams(text);
   const filters = filtersOf(params);
   const controllers = useQuery(controllersQuery());
   const facilities = useQuery(facilitiesQuery());
@@ -53,6 +60,7 @@ export function AlarmsPage() {
     const next = new URLSearchParams(params);
     if (value === null || value === '') next.delete(key);
     else next.set(key, value);
+    setText(next.toString());
     setParams(next, { replace: true });
   };
 

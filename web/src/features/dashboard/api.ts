@@ -1,6 +1,7 @@
 import { queryOptions } from '@tanstack/react-query';
 import { api, must } from '../../lib/api';
 import type { paths } from '../../generated/openapi';
+import { prefetched } from './prefetch';
 
 /**
  * The dashboard's reads, one query-options factory per endpoint (each owns its key). Live
@@ -27,10 +28,24 @@ async function fetchAlarms(query: AlarmQuery) {
   return (await must(api.GET('/api/flowline/v1/alarms', { params: { query } }))).alarms;
 }
 
-export const controllersQuery = () =>
-  queryOptions({ queryKey: ['dashboard', 'controllers'], queryFn: fetchControllers, refetchInterval: LIVE_REFRESH_MS });
+async function fetchControllerDetail(id: number) {
+  return must(api.GET('/api/flowline/v1/controllers/{id}', { params: { path: { id } } }));
+}
 
-export const facilitiesQuery = () => queryOptions({ queryKey: ['dashboard', 'facilities'], queryFn: fetchFacilities, staleTime: 60_000 });
+export const CONTROLLERS_KEY = ['dashboard', 'controllers'] as const;
+export const FACILITIES_KEY = ['dashboard', 'facilities'] as const;
+export const detailKey = (id: number) => ['dashboard', 'controller', id] as const;
+
+export const controllersQuery = () =>
+  queryOptions({ queryKey: CONTROLLERS_KEY, queryFn: () => prefetched(CONTROLLERS_KEY, fetchControllers), refetchInterval: LIVE_REFRESH_MS });
+
+export const facilitiesQuery = () => queryOptions({ queryKey: FACILITIES_KEY, queryFn: () => prefetched(FACILITIES_KEY, fetchFacilities), staleTime: 60_000 });
+
+/** A controller with its processes and channels; its 404 is the page's "Not found". */
+export const controllerDetailQuery = (id: number) =>
+  queryOptions({ queryKey: detailKey(id), queryFn: () => prefetched(detailKey(id), () => fetchControllerDetail(id)), staleTime: 60_000 });
+
+export const loaders = { fetchControllers, fetchFacilities, fetchControllerDetail };
 
 export const alarmsQuery = (query: AlarmQuery, live = true) =>
   queryOptions({ queryKey: ['dashboard', 'alarms', query], queryFn: () => fetchAlarms(query), ...(live ? { refetchInterval: LIVE_REFRESH_MS } : {}) });

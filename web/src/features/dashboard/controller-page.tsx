@@ -1,14 +1,15 @@
 import { useQuery } from '@tanstack/react-query';
-import { useCallback, useLayoutEffect, useRef, useState } from 'react';
+import { useCallback, useState } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { NotFound } from '../../app/layout';
 import { TimeSeriesChart } from '../../components/chart/time-series-chart';
 import { ErrorMessage, Loading, PageHeader } from '../../components/ui/ui';
 import { paths } from '../../config/paths';
-import { api, ApiError, must } from '../../lib/api';
+import { ApiError } from '../../lib/api';
 import { formatAgo, formatDateTime, zoneAbbreviation } from '../../lib/time';
 import {
   alarmsQuery,
+  controllerDetailQuery,
   controllersQuery,
   facilitiesQuery,
   formatValue,
@@ -21,26 +22,14 @@ import {
   type Controller,
 } from './api';
 import { RangePicker } from './range-picker';
-import { describeRange, rangeFromParams, rangeToParams, resolveRange, type RangeChoice } from './ranges';
-import { seriesQuery } from './series-api';
+import { describeRange, parseId, rangeFromParams, rangeToParams, resolveRange, type RangeChoice } from './ranges';
+import { chartWidth, seriesQuery } from './series-api';
 import { useNow } from './use-now';
 import './dashboard.css';
 
 /** Relative ranges move with the clock: their charts are fetched again every minute. */
 const SERIES_REFRESH_MS = 60_000;
 
-const detailQuery = (id: number) => ({
-  queryKey: ['dashboard', 'controller', id],
-  queryFn: () => must(api.GET('/api/flowline/v1/controllers/{id}', { params: { path: { id } } })),
-  staleTime: 60_000,
-});
-
-/** Ids the server would refuse are not worth asking about: the page says "Not found" at once. */
-function parseId(text: string | undefined): number | null {
-  if (!text || !/^\d{1,15}$/.test(text)) return null;
-  const id = Number(text);
-  return id >= 1 ? id : null;
-}
 
 export function ControllerPage() {
   const id = parseId(useParams().id);
@@ -49,7 +38,7 @@ export function ControllerPage() {
 }
 
 function ControllerView({ id }: { id: number }) {
-  const detail = useQuery(detailQuery(id));
+  const detail = useQuery(controllerDetailQuery(id));
   const list = useQuery(controllersQuery());
   const facilities = useQuery(facilitiesQuery());
   const active = useQuery(alarmsQuery({ active: true, controller_id: id, limit: 100 }));
@@ -114,15 +103,7 @@ function Charts({ controller, timeZone, processNames }: { controller: Controller
   const choice = rangeFromParams(params);
   const [zoom, setZoom] = useState<{ from: number; to: number } | null>(null);
   const now = useNow(SERIES_REFRESH_MS);
-  const measure = useRef<HTMLDivElement>(null);
-  const [width, setWidth] = useState(800);
-  useLayoutEffect(() => {
-    const el = measure.current;
-    if (!el) return;
-    const observer = new ResizeObserver(() => setWidth(Math.max(100, Math.min(4000, Math.round(el.clientWidth)))));
-    observer.observe(el);
-    return () => observer.disconnect();
-  }, []);
+  const width = chartWidth();
 
   const base = resolveRange(choice, now);
   const shown = zoom ?? base;
@@ -143,7 +124,7 @@ function Charts({ controller, timeZone, processNames }: { controller: Controller
   const ordered = [...groups.entries()].sort(([a], [b]) => (a === null ? 1 : b === null ? -1 : a - b));
 
   return (
-    <div ref={measure}>
+    <div>
       <RangePicker key={JSON.stringify(choice)} choice={choice} timeZone={timeZone} onChoose={choose} now={now} />
       <p className="zoom-line" aria-live="polite">
         <span>

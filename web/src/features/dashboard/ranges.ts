@@ -42,3 +42,10 @@ export function describeRange(choice: RangeChoice | { kind: 'zoom'; from: number
   if (choice.kind === 'custom' || choice.kind === 'zoom') return `${formatDateTime(choice.from * 1000, timeZone)} to ${formatDateTime(choice.to * 1000, timeZone)}`;
   return RANGES[choice.kind].label.toLowerCase();
 }
+
+/** Ids the server would refuse are not worth asking about: the page says "Not found" at once. */
+export function parseId(text: string | undefined): number | null {
+  if (!text || !/^\d{1,15}$/.test(text)) return null;
+  const id = Number(text);
+  return id >= 1 ? id : null;
+}
