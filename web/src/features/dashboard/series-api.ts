@@ -3,9 +3,9 @@ import { api, must } from '../../lib/api';
 import { prefetched } from './prefetch';
 
 /** `GET /api/flowline/v1/channels/{id}/series`: columnar buckets, t in epoch seconds, null gaps. */
-export async function fetchSeries(id: number, from: number, to: number, width: number, signal?: AbortSignal) {
+export async function fetchSeries(id: number, from: number, to: number, width: number) {
   const query = { from: new Date(from * 1000).toISOString(), to: new Date(to * 1000).toISOString(), width };
-  return must(api.GET('/api/flowline/v1/channels/{id}/series', { params: { path: { id }, query }, signal }));
+  return must(api.GET('/api/flowline/v1/channels/{id}/series', { params: { path: { id }, query } }));
 }
 
 export type SeriesAnswer = Awaited<ReturnType<typeof fetchSeries>>;
@@ -21,13 +21,17 @@ export function chartWidth(): number {
   return Math.max(100, Math.min(4000, Math.round(main - 2 * 20 - 2)));
 }
 
-/** Keyed by channel, range and width, as the study suggests; the previous data stays drawn while the next loads. */
+/**
+ * Keyed by channel, range and width, as the study suggests; the previous data stays drawn while
+ * the next loads. The query function takes no abort signal: with one, react-query cancels and
+ * re-sends a request whose observer remounts, and the route's prefetched answer was lost.
+ */
 export const seriesKey = (channelId: number, from: number, to: number, width: number) => ['series', channelId, from, to, width] as const;
 
 export const seriesQuery = (channelId: number, from: number, to: number, width: number, refetchMs: number | false) =>
   queryOptions({
     queryKey: seriesKey(channelId, from, to, width),
-    queryFn: ({ signal }) => prefetched(seriesKey(channelId, from, to, width), () => fetchSeries(channelId, from, to, width, signal)),
+    queryFn: () => prefetched(seriesKey(channelId, from, to, width), () => fetchSeries(channelId, from, to, width)),
     placeholderData: keepPreviousData,
     refetchInterval: refetchMs,
     staleTime: 30_000,
