@@ -126,7 +126,8 @@ export function AlarmsPage() {
           <p role="status" className="muted small">
             {alarms.data.length === LIMIT ? `The newest ${LIMIT} alarms` : alarms.data.length === 1 ? '1 alarm' : `${alarms.data.length} alarms`}
           </p>
-          <div className="table-wrap">
+          {/* Scrolls sideways on a phone rather than squeezing words; focusable so keys can scroll it. */}
+          <div className="table-wrap" role="region" aria-label="Alarm history table" tabIndex={0}>
             <table className="alarm-table">
               <caption className="visually-hidden">Alarms, newest first</caption>
               <thead>
