@@ -138,6 +138,7 @@ describe.skipIf(browserSkipReason !== null)('dashboard pages in Chromium', { tim
     // Custom range: labelled inputs in the facility's zone.
     await page.getByRole('button', { name: '24 hours', exact: true }).click();
     await page.waitForURL(/range=24h/);
+    await page.getByRole('img', { name: /^Conductivity, last 24 hours/ }).waitFor();
     const shown = page.getByTestId('shown-range');
     const before = await shown.textContent();
 
