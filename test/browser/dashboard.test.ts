@@ -5,8 +5,7 @@ import { createAccount, issueApiToken } from '../../src/domain/accounts.js';
 import { PLATFORM_SCOPE } from '../../src/domain/scope.js';
 import { systemClock } from '../../src/domain/time.js';
 import { digestSecret, newIngestKey } from '../../src/domain/secrets.js';
-import axe from 'axe-core';
-import { browserSkipReason, closeBrowser, expect, screenshot, signInContext, startServer, test, type FlowlineServer } from './fixtures.js';
+import { accessibilityViolations, browserSkipReason, closeBrowser, expect, screenshot, signInContext, startServer, test, type FlowlineServer } from './fixtures.js';
 
 /**
  * What technicians look at: the dashboard, a controller's charts (range, zoom), a flow
@@ -16,19 +15,6 @@ import { browserSkipReason, closeBrowser, expect, screenshot, signInContext, sta
  */
 const HOUR = 3_600_000;
 const numberFormat = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
-
-/**
- * axe-core's serious and critical violations. The fixture's accessibilityViolations adds axe as
- * an inline <script>, which the app's CSP (script-src 'self') refuses; evaluating it through the
- * DevTools protocol is not subject to the page's CSP. (Reported to the fixture's owner.)
- */
-async function accessibilityViolations(page: Page): Promise<string[]> {
-  await page.evaluate(axe.source);
-  const results = (await page.evaluate("axe.run(document, { resultTypes: ['violations'] })")) as axe.AxeResults;
-  return results.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')})`);
-}
 
 const isoSeconds = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
