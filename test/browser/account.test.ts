@@ -2,8 +2,7 @@ import { afterAll, beforeAll, describe } from 'vitest';
 import type { Page } from 'playwright-core';
 import { createAccount } from '../../src/domain/accounts.js';
 import { PLATFORM_SCOPE } from '../../src/domain/scope.js';
-import axe from 'axe-core';
-import { browserSkipReason, closeBrowser, expect, screenshot, signInContext, startServer, test, type FlowlineServer } from './fixtures.js';
+import { accessibilityViolations, browserSkipReason, closeBrowser, expect, screenshot, signInContext, startServer, test, type FlowlineServer } from './fixtures.js';
 
 /**
  * My Account in Chromium: accept the API terms, generate the token, and use it — through the
@@ -22,18 +21,6 @@ function requestOf(command: string): { url: string; headers: Record<string, stri
   const header = /-H 'Authorization: ([^']*)'/.exec(command)?.[1];
   if (!header) throw new Error(`no credentials in ${command}`);
   return { url, headers: { authorization: header } };
-}
-
-/**
- * axe-core's serious and critical violations. Injected by evaluation, which the app's CSP
- * (script-src 'self') does not block, unlike the fixture's inline script tag.
- */
-export async function accessibilityViolations(page: Page): Promise<string[]> {
-  await page.evaluate(axe.source);
-  const results = (await page.evaluate("axe.run(document, { resultTypes: ['violations'] })")) as axe.AxeResults;
-  return results.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')})`);
 }
 
 async function noHorizontalOverflow(page: Page): Promise<boolean> {

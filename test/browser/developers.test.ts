@@ -1,15 +1,14 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import axe from 'axe-core';
 import pino from 'pino';
-import type { Locator, Page } from 'playwright-core';
+import type { Locator } from 'playwright-core';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { newSecretKey, parseSecretKey, secretBox } from '../../src/domain/secret-box.js';
 import { systemClock } from '../../src/domain/time.js';
 import { allowedNetworks } from '../../src/webhooks/destination.js';
 import { startDeliveryWorker, type DeliveryWorker } from '../../src/webhooks/worker.js';
-import { browserSkipReason, closeBrowser, expect, screenshot, signInContext, startServer, test } from './fixtures.js';
+import { accessibilityViolations, browserSkipReason, closeBrowser, expect, screenshot, signInContext, startServer, test } from './fixtures.js';
 
 /**
  * The developers page in Chromium against a real receiver on 127.0.0.1: add a FlowCommand
@@ -45,15 +44,6 @@ async function startReceiver(): Promise<{ hits: Hit[]; url(path: string): string
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
-}
-
-/** axe-core's serious and critical violations, injected by evaluation (the app's CSP blocks inline script tags). */
-async function accessibilityViolations(page: Page): Promise<string[]> {
-  await page.evaluate(axe.source);
-  const results = (await page.evaluate("axe.run(document, { resultTypes: ['violations'] })")) as axe.AxeResults;
-  return results.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')})`);
 }
 
 const standardHeaders = (hit: Hit) => ({
