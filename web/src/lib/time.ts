@@ -127,3 +127,14 @@ export function nextDay(dayStart: number, timeZone: string): number {
   const w = wallClock(dayStart + 36 * 3_600_000, timeZone);
   return fromWallClock({ year: w.year, month: w.month, day: w.day, hour: 0, minute: 0 }, timeZone);
 }
+
+/**
+ * An ISO time in the reader's own zone (account and webhook times belong to no facility),
+ * e.g. "3 Dec 2026, 18:40:05"; a dash for none.
+ */
+export function formatLocalTime(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+}

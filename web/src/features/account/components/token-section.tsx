@@ -1,6 +1,6 @@
 import { useId, useState } from 'react';
 import { ErrorMessage, Notice, OneTimeSecret, copyText } from '../../../components/ui/ui';
-import { formatTime } from '../format';
+import { formatLocalTime as formatTime } from '../../../lib/time';
 import { useGenerateToken } from '../api';
 
 /** The API terms (the Fluent document: generating a token means accepting them). */

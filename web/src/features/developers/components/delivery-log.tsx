@@ -1,6 +1,6 @@
 import { ErrorMessage, Loading } from '../../../components/ui/ui';
 import { useDeliveries, useResend, type DeliveryRow, type Kind } from '../api';
-import { formatTime } from '../format';
+import { formatLocalTime as formatTime } from '../../../lib/time';
 
 const STATUS_BADGE: Record<DeliveryRow['status'], string> = { delivered: 'badge badge-ok', pending: 'badge badge-warn', failed: 'badge badge-danger' };
 

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { EmptyState, ErrorMessage, Field, Loading } from '../../../components/ui/ui';
 import { useCreateHook, useHooks } from '../api';
-import { formatTime } from '../format';
+import { formatLocalTime as formatTime } from '../../../lib/time';
 import { EndpointCard, type ShownSecret } from './endpoint-card';
 import { SigningHelp } from './signing-help';
 

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { EmptyState, ErrorMessage, Field, Loading, Notice } from '../../../components/ui/ui';
 import { useCreateSubscription, useRenewSubscription, useSubscriptions } from '../api';
-import { formatTime } from '../format';
+import { formatLocalTime as formatTime } from '../../../lib/time';
 import { EndpointCard, type ShownSecret } from './endpoint-card';
 import { SigningHelp } from './signing-help';
 

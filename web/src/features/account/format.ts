@@ -1,7 +1,0 @@
-/** An ISO time as the reader's local date and time (e.g. "3 Dec 2026, 18:40"); a dash for none. */
-export function formatTime(iso: string | null | undefined): string {
-  if (!iso) return '—';
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return iso;
-  return date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-}
