@@ -172,12 +172,12 @@ export async function serve(config: Config, options: ServeOptions): Promise<void
     noDataWatch = watchForSilentControllers(store, { silenceMs: config.noDataAlarmMinutes * 60_000, everyMs: 60_000, clock: systemClock, logger });
   }
   const localUrl = url.replace('://0.0.0.0', '://127.0.0.1').replace('://[::]', '://127.0.0.1');
-  const lines = [`Flowline is serving on ${url} (${store.dialect})`];
+  const lines = [`Flowline is serving on ${url} (${store.dialect})`, `Web app: ${localUrl}/app/`];
   if (demo) {
     const { admin } = demo.credentials;
     if (demo.reissued) lines.push(reissueNotice(demo.reissued, demoFile));
     lines.push(
-      'Demo admin (API token for every face; the password for the account page):',
+      'Demo admin (the password signs in to the web app; the token works on every face):',
       `username: ${admin.username}`,
       `password: ${admin.password}`,
       `token: ${admin.token}`,

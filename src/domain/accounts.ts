@@ -79,12 +79,13 @@ export async function issueApiToken(store: Store, userId: number, clock: Clock):
 }
 
 /**
- * The account-page action: only a password login may mint a token, so a leaked token cannot
- * replace itself. The first token needs the terms accepted; later ones keep that acceptance.
+ * The account-page action: only a password login (HTTP Basic, or a web-app session opened
+ * with the password) may mint a token, so a leaked token cannot replace itself. The first
+ * token needs the terms accepted; later ones keep that acceptance.
  */
 export async function regenerateOwnToken(store: Store, principal: Principal, acceptTerms: boolean | undefined, clock: Clock): Promise<IssuedToken> {
   if (principal.kind !== 'user') throw ERRORS.forbidden('API clients have no account.');
-  if (principal.method !== 'password') throw ERRORS.passwordRequired();
+  if (principal.method !== 'password' && principal.method !== 'session') throw ERRORS.passwordRequired();
   const user = await store.getUser(scopeOf(principal), principal.userId);
   if (!user) throw ERRORS.notFound('User');
   if (user.apiTermsAcceptedAt === null && acceptTerms !== true) {
@@ -93,13 +94,18 @@ export async function regenerateOwnToken(store: Store, principal: Principal, acc
   return issueApiToken(store, principal.userId, clock);
 }
 
-/** Changing one's own password needs the current one, whatever credential the request came with. */
+/**
+ * Changing one's own password needs the current one, whatever credential the request came
+ * with. It ends the user's other web-app sessions (on every server process): only the
+ * session that made the change stays signed in.
+ */
 export async function changeOwnPassword(store: Store, principal: Principal, oldPassword: string, newPassword: string): Promise<void> {
   if (principal.kind !== 'user') throw ERRORS.forbidden('API clients have no account.');
   checkPassword(newPassword);
   const credentials = await store.findUserCredentialsByEmail(principal.email);
   if (!credentials || !(await verifyPassword(oldPassword, credentials.passwordHash))) throw ERRORS.unprocessable('The current password is not right.');
   await store.setUserPassword(credentials.id, await hashPassword(newPassword));
+  await store.deleteUserSessions(credentials.id, principal.sessionId);
 }
 
 // --- set-password links: invitations and resets -------------------------------------------
@@ -207,6 +213,8 @@ export async function resetUserPassword(services: LinkServices, actor: Actor, us
   if (user.operator && !actor.operator) throw ERRORS.notFound('User');
   if (user.id === actor.userId) throw ERRORS.unprocessable('Not for yourself: change your password with the current one (PUT /account/password), or ask for a reset by mail.');
   if (user.disabledAt !== null) throw ERRORS.unprocessable('The user is disabled: enable them first.');
+  // Whoever is signed in as the user (perhaps the reason for the reset) is signed out.
+  await services.store.deleteUserSessions(user.id);
   return { user, link: await issuePasswordLink(services, user, user.hasPassword ? 'reset' : 'invite', log) };
 }
 
@@ -228,11 +236,12 @@ export async function inspectPasswordLink(store: Store, token: string, clock: Cl
   return { email: link.user.email, name: link.user.name, purpose: link.purpose, expiresAt: link.expiresAt };
 }
 
-/** Uses a link once to set the password. */
+/** Uses a link once to set the password, which ends all the user's web-app sessions. */
 export async function setPasswordWithLink(store: Store, token: string, password: string, clock: Clock): Promise<User> {
   checkPassword(password);
   const user = await store.redeemPasswordLink(digestSecret(token), await hashPassword(password), clock.now());
   if (!user) throw linkUnusable();
+  await store.deleteUserSessions(user.id);
   return user;
 }
 
@@ -262,6 +271,9 @@ export async function updateUser(store: Store, actor: Actor, userId: number, cha
     ...(change.disabled !== undefined ? { disabledAt: change.disabled ? (user.disabledAt ?? clock.now()) : null } : {}),
   });
   if (!updated) throw ERRORS.notFound('User');
+  // Sessions of a disabled user stop at once (the lookup refuses them); they are also ended,
+  // so that enabling the user again does not bring them back.
+  if (change.disabled === true) await store.deleteUserSessions(userId);
   return updated;
 }
 

@@ -20,8 +20,13 @@ export interface UserPrincipal {
   customerId: number | null;
   /** A platform operator: sees every customer (customerId is null). */
   operator: boolean;
-  /** A password login may manage the account (regenerate the token); a token may not. */
-  method: 'token' | 'password';
+  /**
+   * A password login, or a web-app session opened with one, may manage the account
+   * (regenerate the token); a token may not.
+   */
+  method: 'token' | 'password' | 'session';
+  /** The web-app session the request came with (method `session`). */
+  sessionId?: number;
 }
 
 export interface ClientPrincipal {
@@ -45,7 +50,7 @@ export function scopeOf(principal: Principal): Scope {
  * customer, and (failing closed) a user with no customer who is not an operator are refused
  * with DRF's message for inactive users: they proved who they are, so it reveals nothing.
  */
-function principalOf(user: UserCredentials, method: UserPrincipal['method']): UserPrincipal {
+export function userPrincipalOf(user: UserCredentials, method: UserPrincipal['method']): UserPrincipal {
   if (user.disabledAt !== null || user.customerDisabledAt !== null || (user.customerId === null && !user.operator)) throw ERRORS.inactiveUser();
   return { kind: 'user', userId: user.id, email: user.email, role: user.role, customerId: user.operator ? null : user.customerId, operator: user.operator, method };
 }
@@ -72,7 +77,7 @@ export async function authenticate(
   if (credentials.scheme === 'token') {
     const user = await store.findUserCredentialsByTokenHash(digestSecret(credentials.token));
     if (!user || !user.apiTokenHash || !secretMatchesDigest(credentials.token, user.apiTokenHash)) throw ERRORS.invalidToken();
-    return principalOf(user, 'token');
+    return userPrincipalOf(user, 'token');
   }
   const user = await store.findUserCredentialsByEmail(credentials.username);
   if (!user) {
@@ -80,8 +85,8 @@ export async function authenticate(
     await burnPasswordCheck(credentials.secret);
     throw ERRORS.invalidCredentials();
   }
-  if (user.apiTokenHash && secretMatchesDigest(credentials.secret, user.apiTokenHash)) return principalOf(user, 'token');
+  if (user.apiTokenHash && secretMatchesDigest(credentials.secret, user.apiTokenHash)) return userPrincipalOf(user, 'token');
   await options.beforePasswordCheck?.();
-  if (await verifyPassword(credentials.secret, user.passwordHash)) return principalOf(user, 'password');
+  if (await verifyPassword(credentials.secret, user.passwordHash)) return userPrincipalOf(user, 'password');
   throw ERRORS.invalidCredentials();
 }

@@ -10,9 +10,10 @@ import { createLogger, RequestLogController } from '../logger.js';
 import type { Store } from '../store/store.js';
 import type { RateCounter } from '../ratelimit/counter.js';
 import { parseRateLimits } from '../ratelimit/policy.js';
-import { setUpRateLimiting } from '../ratelimit/setup.js';
+import { FLOWLINE_THROTTLED, setUpRateLimiting } from '../ratelimit/setup.js';
 import { errorHandler, renderNativeError, toAppError, type ErrorRenderer } from './plugins/error-handler.js';
 import { accountRoutes } from './routes/account.js';
+import { sessionRoutes } from './routes/session.js';
 import { customerRoutes } from './onboarding/customers.js';
 import { facilityRoutes } from './onboarding/facilities.js';
 import { controllerRoutes } from './onboarding/controllers.js';
@@ -130,14 +131,15 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await registerOpenApi(app);
   await app.register(healthRoutes, { store });
   await app.register(ingestRoutes, { store, clock, ...(deps.webhookWorker ? { onQueued: deps.webhookWorker.poke } : {}) });
-  const guard = await setUpRateLimiting(app, deps.config, store, clock, deps.rateCounter);
+  const { guard, signIn } = await setUpRateLimiting(app, deps.config, store, clock, deps.rateCounter);
   const ownMailer = deps.mailer ? null : mailerFor(deps.config);
   if (ownMailer?.close) app.addHook('onClose', async () => ownMailer.close?.());
   const mailer = deps.mailer ?? ownMailer!;
   const links: LinkServices = { store, clock, mailer, publicUrl: publicUrlOf(deps.config) };
   await app.register(
     async (api) => {
-      api.addHook('onRequest', guard('flowline', (seconds) => `Rate limit exceeded. Try again in ${seconds} seconds.`));
+      api.addHook('onRequest', guard('flowline', FLOWLINE_THROTTLED));
+      await api.register(sessionRoutes, { store, clock, throttle: signIn, httpsPublicUrl: deps.config.publicUrl?.startsWith('https:') === true });
       await api.register(accountRoutes, { store, clock, links });
       await api.register(monitoringRoutes, { store });
       await api.register(seriesRoutes, { store, clock });

@@ -23,6 +23,7 @@ const TAGS = [
   { name: 'flow_sensors', description: 'FlowCommand (`/api/v1`): flow sensors, their pings and flow volumes.' },
   { name: 'account', description: 'Flowline (`/api/flowline/v1`): the signed-in account, its API token and password; set-password links (invitations, resets).' },
   { name: 'onboarding', description: 'Flowline (`/api/flowline/v1`): customers, facilities, controllers and flow sensors, their processes, channels and ingest keys.' },
+  { name: 'session', description: 'Flowline (`/api/flowline/v1`): web-app sign-in and sign-out; the session cookie and its CSRF token.' },
   { name: 'accounts', description: "Flowline (`/api/flowline/v1`): a customer's users: invite, change, disable, set-password links." },
   { name: 'monitoring', description: 'Flowline (`/api/flowline/v1`): controllers with latest values, channel readings, alarms.' },
   { name: 'health', description: 'Liveness and readiness probes for orchestrators and load balancers.' },
@@ -42,6 +43,13 @@ const SECURITY_SCHEMES = {
     description: 'The API token as `Authorization: Token <token>`: enter `Token <token>` as the value.',
   },
   bearerAuth: { type: 'http', scheme: 'bearer', description: 'The API token as `Authorization: Bearer <token>`.' },
+  cookieAuth: {
+    type: 'apiKey',
+    in: 'cookie',
+    name: 'flowline_session',
+    description:
+      'The web-app session (POST /api/flowline/v1/session), used only when no Authorization header is sent; a request that changes something also needs its `X-CSRF-Token`.',
+  },
   ingestKey: {
     type: 'http',
     scheme: 'bearer',
@@ -49,8 +57,8 @@ const SECURITY_SCHEMES = {
   },
 } as const;
 
-/** Every face accepts a user's account in any of the three forms (see plugins/auth.ts). */
-const ACCOUNT_SECURITY: SecurityRequirements = [{ basicAuth: [] }, { tokenAuth: [] }, { bearerAuth: [] }];
+/** Every face accepts a user's account in any of the three forms (see plugins/auth.ts), or a web-app session. */
+const ACCOUNT_SECURITY: SecurityRequirements = [{ basicAuth: [] }, { tokenAuth: [] }, { bearerAuth: [] }, { cookieAuth: [] }];
 
 /**
  * Where buildApp and the faces put their authentication hook: the faces are plugins mounted

@@ -1,5 +1,7 @@
 import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { authenticate, type Principal } from '../domain/auth.js';
+import { cookieValue, csrfTokenMatches, ERRORS_SESSION, resolveSession, SESSION_COOKIE } from '../domain/sessions.js';
+import { digestSecret } from '../domain/secrets.js';
 import { AppError, ERRORS } from '../errors.js';
 import { parseAuthorization } from '../http/plugins/auth.js';
 import type { Clock } from '../domain/time.js';
@@ -12,7 +14,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /**
      * The route's rate-limit class within its face (Fluxx: `list`, `get`, `write`); absent
-     * means `default`. `public` routes need no credentials and are counted per IP.
+     * means `default`. `public` (and the sign-in form's `signin`) routes need no credentials
+     * and are counted per IP.
      */
     rateClass?: string;
   }
@@ -45,18 +48,20 @@ function setHeaders(reply: FastifyReply, policy: RatePolicy, window: RateWindow)
 /** Whose budget an authenticated request spends: the user, or the API client. */
 const clientKey = (principal: Principal) => (principal.kind === 'user' ? `u:${principal.userId}` : `c:${principal.clientId}`);
 
-/**
- * The one `onRequest` hook of every face: rate limiting and authentication together, because
- * neither can be right alone. Before authentication the only identity is the IP, and only
- * failures are counted against it, so a password guesser is stopped (before any scrypt work)
- * while clients behind one NAT never share a budget. After authentication the request spends
- * its client's budget for the route's class. Every answer, 401 and 429 included, carries
- * `X-Rate-Limit-Limit`, `-Remaining` and `-Reset`: Fluent clients read them on every call.
- */
-export function rateLimitedAuthentication(options: FaceGuardOptions): onRequestAsyncHookHandler {
-  const { face, policies, counter, store } = options;
+/** Route classes that need no credentials, each counted per IP: `public`, and the sign-in form's `signin`. */
+const UNAUTHENTICATED_CLASSES = new Set(['public', 'signin']);
 
-  const count = async (request: FastifyRequest, reply: FastifyReply, budget: Budget, increment: boolean): Promise<boolean> => {
+/** Methods that change nothing, and so need no CSRF token with a session cookie. */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+type CountBudget = (request: FastifyRequest, reply: FastifyReply, budget: Budget, increment: boolean) => Promise<boolean>;
+
+/**
+ * Counts (or, without `increment`, peeks at) a budget and refuses with 429 past it; answers
+ * whether the request was counted (false when the shared store is down: admitted uncounted).
+ */
+function budgetCounter(counter: RateCounter, face: FaceName, throttledMessage: (seconds: number) => string): CountBudget {
+  return async (request, reply, budget, increment) => {
     let window: RateWindow;
     try {
       window = increment
@@ -74,16 +79,51 @@ export function rateLimitedAuthentication(options: FaceGuardOptions): onRequestA
     if (exceeded) {
       const seconds = resetSeconds(budget.policy, window);
       reply.header('Retry-After', seconds);
-      throw new AppError(429, 'rate_limited', options.throttledMessage(seconds));
+      throw new AppError(429, 'rate_limited', throttledMessage(seconds));
     }
     return true;
   };
+}
+
+/**
+ * Who the request is: the Authorization header's credentials, or, only when no such header
+ * is sent, the web-app session cookie. A request authenticated by the cookie that changes
+ * something must carry the session's CSRF token in `X-CSRF-Token` (403 otherwise).
+ */
+async function authenticateRequest(request: FastifyRequest, store: Store, clock: Clock, beforePasswordCheck: () => Promise<void>): Promise<Principal> {
+  const header = request.headers.authorization;
+  if (header === undefined || header.trim() === '') {
+    const sessionToken = cookieValue(request.headers.cookie, SESSION_COOKIE);
+    if (sessionToken === undefined || sessionToken === '') throw ERRORS.notAuthenticated();
+    const principal = await resolveSession(store, clock, sessionToken);
+    if (!SAFE_METHODS.has(request.method)) {
+      const presented = request.headers['x-csrf-token'];
+      if (!csrfTokenMatches(sessionToken, typeof presented === 'string' ? presented : undefined)) throw ERRORS_SESSION.csrf();
+    }
+    return principal;
+  }
+  const credentials = parseAuthorization(header);
+  if (!credentials) throw ERRORS.notAuthenticated();
+  return authenticate(store, credentials, { now: clock.now(), beforePasswordCheck });
+}
+
+/**
+ * The one `onRequest` hook of every face: rate limiting and authentication together, because
+ * neither can be right alone. Before authentication the only identity is the IP, and only
+ * failures are counted against it, so a password guesser is stopped (before any scrypt work)
+ * while clients behind one NAT never share a budget. After authentication the request spends
+ * its client's budget for the route's class. Every answer, 401 and 429 included, carries
+ * `X-Rate-Limit-Limit`, `-Remaining` and `-Reset`: Fluent clients read them on every call.
+ */
+export function rateLimitedAuthentication(options: FaceGuardOptions): onRequestAsyncHookHandler {
+  const { face, policies, counter, store } = options;
+  const count = budgetCounter(counter, face, options.throttledMessage);
 
   return async function guard(request, reply) {
     const routeClass = request.routeOptions.config.rateClass ?? 'default';
     const ip = clientAddress(request.ip);
-    if (routeClass === 'public') {
-      await count(request, reply, { key: `${face}:public:ip:${ip}`, policy: policies.public }, true);
+    if (UNAUTHENTICATED_CLASSES.has(routeClass)) {
+      await count(request, reply, { key: `${face}:${routeClass}:ip:${ip}`, policy: policies[routeClass] ?? policies.public }, true);
       return;
     }
     const anonymous: Budget = { key: `${face}:anonymous:ip:${ip}`, policy: policies.anonymous };
@@ -91,25 +131,44 @@ export function rateLimitedAuthentication(options: FaceGuardOptions): onRequestA
     await count(request, reply, anonymous, false);
     // A password check (scrypt) is reserved atomically against the failure budget, so that
     // concurrent guesses cannot all pass the peek above, and given back when it succeeds.
-    // Token checks are a digest lookup and need no reservation.
+    // Token and session checks are a digest lookup and need no reservation.
     let reserved = false;
     let principal: Principal;
     try {
-      const credentials = parseAuthorization(request.headers.authorization);
-      if (!credentials) throw ERRORS.notAuthenticated();
-      principal = await authenticate(store, credentials, {
-        now: options.clock.now(),
-        beforePasswordCheck: async () => {
-          reserved = await count(request, reply, anonymous, true);
-        },
+      principal = await authenticateRequest(request, store, options.clock, async () => {
+        reserved = await count(request, reply, anonymous, true);
       });
     } catch (error) {
-      if (!reserved && !(error instanceof AppError && error.status === 429)) await count(request, reply, anonymous, true);
+      if (!reserved && !(error instanceof AppError && (error.status === 429 || error.status === 403))) await count(request, reply, anonymous, true);
       throw error;
     }
     if (reserved) await counter.release(anonymous.key).catch((error: unknown) => request.log.warn({ err: error, face }, 'rate-limit store unavailable'));
     request.principal = principal;
     const policy = policies[routeClass] ?? policies.default;
     await count(request, reply, { key: `${face}:${routeClass}:${clientKey(principal)}`, policy }, true);
+  };
+}
+
+/**
+ * The sign-in form's budget per account (on top of the `signin` class per IP): each attempt
+ * reserves one failure before the password is checked, atomically, and a successful sign-in
+ * gives it back, so only failures use it up. The key is a digest of the address as typed
+ * (normalised), so unknown addresses are throttled alike and no address is kept in Redis.
+ */
+export interface SignInThrottle {
+  reserve(request: FastifyRequest, reply: FastifyReply, email: string): Promise<void>;
+  release(request: FastifyRequest, email: string): Promise<void>;
+}
+
+export function signInThrottle(options: { policy: RatePolicy; counter: RateCounter; throttledMessage: (seconds: number) => string }): SignInThrottle {
+  const count = budgetCounter(options.counter, 'flowline', options.throttledMessage);
+  const key = (email: string) => `flowline:signin_account:${digestSecret(email.trim().toLowerCase()).slice(0, 32)}`;
+  return {
+    async reserve(request, reply, email) {
+      await count(request, reply, { key: key(email), policy: options.policy }, true);
+    },
+    async release(request, email) {
+      await options.counter.release(key(email)).catch((error: unknown) => request.log.warn({ err: error }, 'rate-limit store unavailable'));
+    },
   };
 }

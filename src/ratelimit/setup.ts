@@ -4,8 +4,11 @@ import type { Config } from '../config.js';
 import type { Clock } from '../domain/time.js';
 import type { Store } from '../store/store.js';
 import { memoryRateCounter, redisRateCounter, type RateCounter } from './counter.js';
-import { rateLimitedAuthentication } from './guard.js';
+import { rateLimitedAuthentication, signInThrottle, type SignInThrottle } from './guard.js';
 import { parseRateLimits, type FaceName } from './policy.js';
+
+/** The Flowline API's wording of a 429. */
+export const FLOWLINE_THROTTLED = (seconds: number) => `Rate limit exceeded. Try again in ${seconds} seconds.`;
 
 /** Builds a face's rate-limited authentication hook, given the face's wording of a 429. */
 export type FaceGuardFactory = (face: FaceName, throttledMessage: (seconds: number) => string) => onRequestAsyncHookHandler;
@@ -14,7 +17,13 @@ export type FaceGuardFactory = (face: FaceName, throttledMessage: (seconds: numb
  * The app's one rate limiter: Redis when `REDIS_URL` is set (every server process shares each
  * client's budget), otherwise memory. A counter passed in (tests) wins over both.
  */
-export async function setUpRateLimiting(app: FastifyInstance, config: Config, store: Store, clock: Clock, counter?: RateCounter): Promise<FaceGuardFactory> {
+export interface RateLimiting {
+  guard: FaceGuardFactory;
+  /** The sign-in form's per-account budget (`flowline.signin_account`). */
+  signIn: SignInThrottle;
+}
+
+export async function setUpRateLimiting(app: FastifyInstance, config: Config, store: Store, clock: Clock, counter?: RateCounter): Promise<RateLimiting> {
   const policies = parseRateLimits(config.rateLimits);
   let chosen = counter;
   if (!chosen && config.redisUrl) {
@@ -29,5 +38,8 @@ export async function setUpRateLimiting(app: FastifyInstance, config: Config, st
     chosen = redisRateCounter(redis);
   }
   const counting = chosen ?? memoryRateCounter();
-  return (face, throttledMessage) => rateLimitedAuthentication({ face, policies: policies[face], counter: counting, store, clock, throttledMessage });
+  return {
+    guard: (face, throttledMessage) => rateLimitedAuthentication({ face, policies: policies[face], counter: counting, store, clock, throttledMessage }),
+    signIn: signInThrottle({ policy: policies.flowline.signin_account!, counter: counting, throttledMessage: FLOWLINE_THROTTLED }),
+  };
 }

@@ -25,6 +25,7 @@ import { channelInScope, inScope, uniqueOrConflict, type Executor } from './scop
 import { CustomersRepository, type CustomerPatch } from './repositories/customers.repository.js';
 import { UsersRepository, type NewPasswordLink, type NewUser, type UserPatch } from './repositories/users.repository.js';
 import { IngestKeysRepository, type NewIngestKey } from './repositories/ingest-keys.repository.js';
+import { SessionsRepository, type NewSession } from './repositories/sessions.repository.js';
 import {
   SitesRepository,
   type ChannelPatch,
@@ -66,6 +67,7 @@ export class KyselyStore implements Store {
   readonly #users: UsersRepository;
   readonly #sites: SitesRepository;
   readonly #ingestKeys: IngestKeysRepository;
+  readonly #sessions: SessionsRepository;
 
   constructor(db: Kysely<Database>, dialect: StoreDialect, now: () => number = Date.now) {
     this.#db = db;
@@ -76,6 +78,7 @@ export class KyselyStore implements Store {
     this.#users = new UsersRepository(ctx, this.#customers);
     this.#ingestKeys = new IngestKeysRepository(ctx);
     this.#sites = new SitesRepository(ctx, this.#customers, this.#ingestKeys);
+    this.#sessions = new SessionsRepository(ctx);
   }
 
   get dialect() {
@@ -827,6 +830,24 @@ export class KyselyStore implements Store {
   }
   redeemPasswordLink(tokenHash: string, passwordHash: string, now: number) {
     return this.#users.redeemPasswordLink(tokenHash, passwordHash, now);
+  }
+
+  // --- sessions (repository) -------------------------------------------------------------
+
+  createSession(session: NewSession) {
+    return this.#sessions.create(session);
+  }
+  findActiveSession(tokenHash: string, now: number, idleSince: number) {
+    return this.#sessions.findActive(tokenHash, now, idleSince);
+  }
+  touchSession(id: number, at: number) {
+    return this.#sessions.touch(id, at);
+  }
+  deleteSession(id: number) {
+    return this.#sessions.delete(id);
+  }
+  deleteUserSessions(userId: number, exceptId?: number) {
+    return this.#sessions.deleteForUser(userId, exceptId);
   }
 }
 

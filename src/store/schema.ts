@@ -108,6 +108,16 @@ export interface PasswordLinksTable {
   used_at: number | null;
 }
 
+/** Web-app sessions (0007): the cookie's token is kept only as a digest. */
+export interface SessionsTable {
+  id: Generated<number>;
+  user_id: number;
+  token_hash: string;
+  created_at: number;
+  last_used_at: number;
+  expires_at: number;
+}
+
 export interface IngestKeysTable {
   id: Generated<number>;
   customer_id: number;
@@ -226,6 +236,7 @@ export interface Database {
   api_access_tokens: ApiAccessTokensTable;
   password_links: PasswordLinksTable;
   ingest_keys: IngestKeysTable;
+  sessions: SessionsTable;
 }
 
 export type CustomerRow = Selectable<CustomersTable>;

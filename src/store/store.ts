@@ -26,11 +26,13 @@ import type { CustomerPatch } from './repositories/customers.repository.js';
 import type { NewPasswordLink, NewUser, PasswordLinkInfo, UserPatch } from './repositories/users.repository.js';
 import type { ChannelPatch, ControllerPatch, FacilityPatch, NewChannel, NewController, NewFacility, NewProcess, RegisteredChannel, RegisteredController } from './repositories/sites.repository.js';
 import type { NewIngestKey } from './repositories/ingest-keys.repository.js';
+import type { ActiveSession, NewSession, SessionRecord } from './repositories/sessions.repository.js';
 
 export type { CustomerPatch } from './repositories/customers.repository.js';
 export type { NewUser, NewPasswordLink, PasswordLinkInfo, UserPatch } from './repositories/users.repository.js';
 export type { NewFacility, FacilityPatch, NewController, ControllerPatch, NewProcess, NewChannel, ChannelPatch, RegisteredChannel } from './repositories/sites.repository.js';
 export type { NewIngestKey } from './repositories/ingest-keys.repository.js';
+export type { ActiveSession, NewSession, SessionRecord } from './repositories/sessions.repository.js';
 
 /** One reading of an ingest batch, already resolved to a channel that has a process. */
 export interface IngestReading {
@@ -339,4 +341,14 @@ export interface Store {
   findPasswordLink(tokenHash: string, now: number): Promise<PasswordLinkInfo | null>;
   /** Uses the link once and sets the password; null when it cannot be used. */
   redeemPasswordLink(tokenHash: string, passwordHash: string, now: number): Promise<User | null>;
+
+  /** A web-app session (the token kept as a digest); clears the user's expired ones. */
+  createSession(session: NewSession): Promise<SessionRecord>;
+  /** The live session of a token digest and its user (unscoped: the token is the credential); null when expired or idle since `idleSince`. */
+  findActiveSession(tokenHash: string, now: number, idleSince: number): Promise<ActiveSession | null>;
+  /** Records use of a session (for the idle limit). */
+  touchSession(id: number, at: number): Promise<void>;
+  deleteSession(id: number): Promise<void>;
+  /** Ends all the user's sessions, but `exceptId`. */
+  deleteUserSessions(userId: number, exceptId?: number): Promise<void>;
 }

@@ -33,7 +33,12 @@ export interface FlowlineServer {
 export type Role = 'admin' | 'user';
 
 /** One test file drives many pages from one address: budgets that no test reaches by accident. */
-const GENEROUS_LIMITS = ['flowline', 'flowcommand', 'fluent'].flatMap((face) => ['default', 'anonymous', 'public'].map((cls) => `${face}.${cls}=100000/1m`)).join(',');
+const GENEROUS_LIMITS = [
+  ...['flowline', 'flowcommand', 'fluent'].flatMap((face) => ['default', 'anonymous', 'public'].map((cls) => `${face}.${cls}=100000/1m`)),
+  // The sign-in form's budgets, per IP and per account: every test signs in from 127.0.0.1.
+  'flowline.signin=100000/1m',
+  'flowline.signin_account=100000/1m',
+].join(',');
 type Person = { email: string; password: string };
 
 export const SCREENS = fileURLToPath(new URL('../../test-results/screens/', import.meta.url));

@@ -45,7 +45,7 @@ async function emptyDatabase(name: 'sqlite' | 'postgres'): Promise<EmptyDatabase
 }
 
 /** Every migration, in the order they apply. */
-const MIGRATIONS = ['0001-initial', '0002-flow-rollups', '0003-server-alarms', '0004-webhooks', '0005-api-clients', '0006-onboarding', '0008-channel-rollups'];
+const MIGRATIONS = ['0001-initial', '0002-flow-rollups', '0003-server-alarms', '0004-webhooks', '0005-api-clients', '0006-onboarding', '0007-sessions', '0008-channel-rollups'];
 const LATEST = '0008-channel-rollups';
 /** Tables of 0001-initial, and those 0002-flow-rollups adds. */
 const INITIAL_TABLES = ['alarms', 'channels', 'controllers', 'customers', 'facilities', 'processes', 'readings', 'users'];
@@ -56,9 +56,11 @@ const WEBHOOK_TABLES = ['webhook_deliveries', 'webhook_endpoints'];
 const API_CLIENT_TABLES = ['api_access_tokens', 'api_clients'];
 /** 0006-onboarding. */
 const ONBOARDING_TABLES = ['ingest_keys', 'password_links'];
+/** 0007-sessions. */
+const SESSION_TABLES = ['sessions'];
 /** 0008-channel-rollups. */
 const CHANNEL_ROLLUP_TABLES = ['channel_days', 'channel_hours'];
-const APP_TABLES = [...INITIAL_TABLES, ...ROLLUP_TABLES, ...WEBHOOK_TABLES, ...API_CLIENT_TABLES, ...ONBOARDING_TABLES, ...CHANNEL_ROLLUP_TABLES].sort();
+const APP_TABLES = [...INITIAL_TABLES, ...ROLLUP_TABLES, ...WEBHOOK_TABLES, ...API_CLIENT_TABLES, ...ONBOARDING_TABLES, ...SESSION_TABLES, ...CHANNEL_ROLLUP_TABLES].sort();
 const MIGRATION_TABLES = ['flowline_migrations', 'flowline_migrations_lock'];
 /** Those of 0001-initial (the rollup tables of 0002 have only their primary keys). */
 const INITIAL_INDEXES = [
@@ -82,7 +84,9 @@ const INDEXES_AT_0004 = [...INDEXES_AT_0003, ...WEBHOOK_INDEXES].sort();
 /** 0005-api-clients adds one index (and unique client ids and token digests). */
 const INDEXES_AT_0005 = [...INDEXES_AT_0004, 'api_clients_customer_idx'].sort();
 /** 0006-onboarding adds one index per new table (and unique link and key digests). */
-const APP_INDEXES = [...INDEXES_AT_0005, 'ingest_keys_controller_idx', 'password_links_user_idx'].sort();
+const INDEXES_AT_0006 = [...INDEXES_AT_0005, 'ingest_keys_controller_idx', 'password_links_user_idx'].sort();
+/** 0007-sessions adds one index (and unique token digests). */
+const APP_INDEXES = [...INDEXES_AT_0006, 'sessions_user_idx'].sort();
 
 async function tables(db: Kysely<unknown>, dialect: StoreDialect): Promise<string[]> {
   const result =
@@ -175,7 +179,7 @@ for (const factory of storeFactories()) {
       expectSameRollups(rollups.days, [{ start: hour - (hour % DAY), volume: 100, pings: 2 }], 'flow_days');
     });
 
-    it('migrating down one step at a time undoes 0008, 0006, 0005, 0004, 0003, 0002 then 0001, leaving an empty database; migrating up again works', async () => {
+    it('migrating down one step at a time undoes 0008, 0007, 0006, 0005, 0004, 0003, 0002 then 0001, leaving an empty database; migrating up again works', async () => {
       const { store, dialect } = await fresh();
       await store.migrate();
       const db = store.kysely as Kysely<unknown>;
@@ -185,6 +189,13 @@ for (const factory of storeFactories()) {
       const channelRollupsDown = await migrator.migrateDown();
       expect(channelRollupsDown.error).toBeUndefined();
       expect(channelRollupsDown.results).toEqual([{ migrationName: '0008-channel-rollups', direction: 'Down', status: 'Success' }]);
+      expect(await tables(db, dialect)).toEqual([...INITIAL_TABLES, ...ROLLUP_TABLES, ...WEBHOOK_TABLES, ...API_CLIENT_TABLES, ...ONBOARDING_TABLES, ...SESSION_TABLES, ...MIGRATION_TABLES].sort());
+
+      const sessionsDown = await migrator.migrateDown();
+      expect(sessionsDown.error).toBeUndefined();
+      expect(sessionsDown.results).toEqual([{ migrationName: '0007-sessions', direction: 'Down', status: 'Success' }]);
+      expect(await tables(db, dialect)).toEqual([...INITIAL_TABLES, ...ROLLUP_TABLES, ...WEBHOOK_TABLES, ...API_CLIENT_TABLES, ...ONBOARDING_TABLES, ...MIGRATION_TABLES].sort());
+      expect(await indexes(db, dialect)).toEqual(INDEXES_AT_0006);
 
       const onboardingDown = await migrator.migrateDown();
       expect(onboardingDown.error).toBeUndefined();
@@ -252,6 +263,7 @@ for (const factory of storeFactories()) {
       expect(down.error).toBeUndefined();
       expect(down.results).toEqual([
         { migrationName: '0008-channel-rollups', direction: 'Down', status: 'Success' },
+        { migrationName: '0007-sessions', direction: 'Down', status: 'Success' },
         { migrationName: '0006-onboarding', direction: 'Down', status: 'Success' },
         { migrationName: '0005-api-clients', direction: 'Down', status: 'Success' },
         { migrationName: '0004-webhooks', direction: 'Down', status: 'Success' },

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
+import { Type, type Static } from 'typebox';
+import { scopeOf, type Principal } from '../../domain/auth.js';
 import { changeOwnPassword, inspectPasswordLink, regenerateOwnToken, requestPasswordReset, setPasswordWithLink, type LinkServices } from '../../domain/accounts.js';
 import type { Clock } from '../../domain/time.js';
 import { formatIsoMillis } from '../../domain/time.js';
@@ -10,7 +11,7 @@ import { IsoTimeSchema, nativeErrors, Nullable } from '../schemas/common.js';
 import { iso } from '../../wire/flowline.js';
 import { LinkTokenSchema, PasswordSchema } from '../onboarding/schemas.js';
 
-const AccountSchema = Type.Object({
+export const AccountSchema = Type.Object({
   id: Type.Integer(),
   email: Type.String(),
   name: Type.String(),
@@ -36,6 +37,24 @@ const LinkInfoSchema = Type.Object({
   purpose: Type.Union([Type.Literal('invite'), Type.Literal('reset')]),
   expires_at: IsoTimeSchema,
 });
+/** The signed-in account as GET /account (and the session routes) answer it. */
+export async function accountJson(store: Store, principal: Principal): Promise<Static<typeof AccountSchema>> {
+  if (principal.kind !== 'user') throw ERRORS.forbidden('API clients have no account.');
+  const user = await store.getUser(scopeOf(principal), principal.userId);
+  if (!user) throw ERRORS.notFound('User');
+  return {
+    id: user.id,
+    email: user.email,
+    name: user.name,
+    role: user.role,
+    customer_id: user.customerId,
+    operator: user.operator,
+    has_api_token: user.hasApiToken,
+    api_token_created_at: iso(user.apiTokenCreatedAt),
+    api_terms_accepted_at: iso(user.apiTermsAcceptedAt),
+  };
+}
+
 /** Set-password links are redeemed without credentials: the link is the credential. Counted per IP. */
 const publicRoute = { rateClass: 'public' } as const;
 
@@ -47,23 +66,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ store: Store; clock: Clo
   app.get(
     '/account',
     { schema: { tags: ['account'], operationId: 'account.get', summary: 'The signed-in account', response: { 200: AccountSchema, ...nativeErrors } } },
-    async (request) => {
-      const principal = principalOf(request);
-      if (principal.kind !== 'user') throw ERRORS.forbidden('API clients have no account.');
-      const user = await store.getUser(request.scope, principal.userId);
-      if (!user) throw ERRORS.notFound('User');
-      return {
-        id: user.id,
-        email: user.email,
-        name: user.name,
-        role: user.role,
-        customer_id: user.customerId,
-        operator: user.operator,
-        has_api_token: user.hasApiToken,
-        api_token_created_at: iso(user.apiTokenCreatedAt),
-        api_terms_accepted_at: iso(user.apiTermsAcceptedAt),
-      };
-    },
+    async (request) => accountJson(store, principalOf(request)),
   );
 
   app.post(
@@ -73,14 +76,15 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ store: Store; clock: Clo
         tags: ['account'],
         operationId: 'account.regenerateToken',
         summary: 'Generate a new API token, revoking the previous one',
-        description: 'Needs HTTP Basic with e-mail and password. The first token accepts the API terms (`accept_terms: true`); the acceptance is recorded once, with its time.',
-        security: [{ basicAuth: [] }],
+        description:
+          'Needs HTTP Basic with e-mail and password, or the web-app session (with its `X-CSRF-Token`), not an API token. The first token accepts the API terms (`accept_terms: true`); the acceptance is recorded once, with its time.',
+        security: [{ basicAuth: [] }, { cookieAuth: [] }],
         body: Type.Object({ accept_terms: Type.Optional(Type.Boolean({ description: 'Needed (true) for the first token: generating it accepts the API terms, once.' })) }),
         response: { 201: TokenSchema, ...nativeErrors },
       },
     },
     async (request, reply) => {
-      const issued = await regenerateOwnToken(store, request.principal!, request.body.accept_terms, clock);
+      const issued = await regenerateOwnToken(store, principalOf(request), request.body.accept_terms, clock);
       reply.header('Cache-Control', 'no-store');
       return reply.status(201).send({
         token: issued.token,

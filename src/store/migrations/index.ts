@@ -6,6 +6,7 @@ import { serverAlarms } from './0003-server-alarms.js';
 import { webhooks } from './0004-webhooks.js';
 import { apiClients } from './0005-api-clients.js';
 import { onboarding } from './0006-onboarding.js';
+import { sessions } from './0007-sessions.js';
 import { channelRollups } from './0008-channel-rollups.js';
 
 /**
@@ -21,6 +22,7 @@ function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
     '0004-webhooks': webhooks(dialect),
     '0005-api-clients': apiClients(dialect),
     '0006-onboarding': onboarding(dialect),
+    '0007-sessions': sessions(dialect),
     '0008-channel-rollups': channelRollups(),
   };
 }

@@ -9,13 +9,16 @@ import { useSession } from '../lib/session';
  * and the page in <main>. Pages without a session redirect to sign-in, keeping where they were.
  */
 export function AppLayout() {
-  const { account, isAdmin } = useSession();
+  const { account, isAdmin, signOut } = useSession();
   const location = useLocation();
   const [menuOpen, setMenuOpen] = useState(false);
+  // After "Sign out" the sign-in page opens plain, not with this page as where to go next.
+  const [signingOut, setSigningOut] = useState(false);
   const mainRef = useRef<HTMLElement>(null);
   useEffect(() => setMenuOpen(false), [location.pathname]);
 
   if (!account) {
+    if (signingOut) return <Navigate to={paths.signIn} replace />;
     const next = `${location.pathname}${location.search}`;
     return <Navigate to={`${paths.signIn}?next=${encodeURIComponent(next)}`} replace />;
   }
@@ -41,6 +44,17 @@ export function AppLayout() {
           <NavLink to={paths.account}>My Account</NavLink>
         </nav>
         <p className="whoami muted">{account.name || account.email}</p>
+        <button
+          type="button"
+          className="sign-out"
+          disabled={signingOut}
+          onClick={() => {
+            setSigningOut(true);
+            void signOut();
+          }}
+        >
+          Sign out
+        </button>
       </header>
       <main id="main" ref={mainRef} tabIndex={-1}>
         <Outlet />

@@ -1,17 +1,26 @@
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { createContext, useContext, type ReactNode } from 'react';
-import { api, ApiError, must } from './api';
+import { api, ApiError, must, setCsrfToken } from './api';
 
-// PROVISIONAL (scaffold): reads GET /account until the session routes land; the sessions
-// work replaces the internals (GET /session, CSRF token) and keeps this interface.
+/**
+ * The signed-in person, from the server's session (GET /api/flowline/v1/session): the cookie
+ * is HttpOnly, so the browser never holds the session itself, only the CSRF token it is told,
+ * which api.ts sends with every state-changing call.
+ */
 
-export type Account = NonNullable<Awaited<ReturnType<typeof fetchAccount>>>;
+type SessionAnswer = Awaited<ReturnType<typeof fetchSession>>;
+export type Account = NonNullable<SessionAnswer>['account'];
 
-async function fetchAccount() {
+async function fetchSession() {
   try {
-    return await must(api.GET('/api/flowline/v1/account'));
+    const session = await must(api.GET('/api/flowline/v1/session'));
+    setCsrfToken(session.csrf_token);
+    return session;
   } catch (error) {
-    if (error instanceof ApiError && (error.status === 401 || error.status === 403)) return null;
+    if (error instanceof ApiError && error.status === 401) {
+      setCsrfToken(null);
+      return null;
+    }
     throw error;
   }
 }
@@ -22,22 +31,47 @@ interface SessionState {
   account: Account | null;
   isAdmin: boolean;
   isOperator: boolean;
+  /** Asks the server again (after a change to the account, or to notice an ended session). */
   refresh(): Promise<void>;
+  /** Signs in with e-mail and password; throws an ApiError with the server's message (wrong password, throttled). */
+  signIn(email: string, password: string): Promise<void>;
+  /** Ends the session on the server (everywhere) and forgets every cached answer. */
+  signOut(): Promise<void>;
 }
 
 const SessionContext = createContext<SessionState | null>(null);
 
+/** Forgets everything the previous person's pages fetched, then records the new session (or none). */
+function replaceSession(client: QueryClient, session: SessionAnswer): void {
+  setCsrfToken(session?.csrf_token ?? null);
+  client.removeQueries({ predicate: (query) => query.queryKey[0] !== SESSION_KEY[0] });
+  client.setQueryData(SESSION_KEY, session);
+}
+
 export function SessionProvider({ children, fallback }: { children: ReactNode; fallback: ReactNode }) {
   const client = useQueryClient();
-  const query = useQuery({ queryKey: SESSION_KEY, queryFn: fetchAccount, staleTime: 60_000, retry: false });
+  const query = useQuery({ queryKey: SESSION_KEY, queryFn: fetchSession, staleTime: 60_000, retry: false });
   if (query.isPending) return <>{fallback}</>;
   if (query.isError) throw query.error;
-  const account = query.data ?? null;
+  const account = query.data?.account ?? null;
   const state: SessionState = {
     account,
     isAdmin: account !== null && (account.operator || account.role === 'admin'),
     isOperator: account?.operator ?? false,
     refresh: () => client.invalidateQueries({ queryKey: SESSION_KEY }),
+    signIn: async (email, password) => {
+      const session = await must(api.POST('/api/flowline/v1/session', { body: { email, password } }));
+      replaceSession(client, session);
+    },
+    signOut: async () => {
+      try {
+        await must(api.DELETE('/api/flowline/v1/session'));
+      } finally {
+        // Signed out locally even when the server could not be reached: the cookie may live
+        // on until it is told, but this page shows nothing of the account any more.
+        replaceSession(client, null);
+      }
+    },
   };
   return <SessionContext.Provider value={state}>{children}</SessionContext.Provider>;
 }

@@ -1,0 +1,104 @@
+import type { UserCredentials } from '../../domain/types.js';
+import { toUserCredentials } from '../mappers.js';
+import type { RepositoryContext } from '../scoped-query.js';
+
+export interface NewSession {
+  userId: number;
+  /** SHA-256 digest of the cookie's token; the token itself is never stored. */
+  tokenHash: string;
+  at: number;
+  /** The absolute limit: the session ends then, however active it is. */
+  expiresAt: number;
+}
+
+export interface SessionRecord {
+  id: number;
+  userId: number;
+  createdAt: number;
+  lastUsedAt: number;
+  expiresAt: number;
+}
+
+/** A live session and its user's credentials (disabled flags included), in one query. */
+export interface ActiveSession {
+  session: SessionRecord;
+  user: UserCredentials;
+}
+
+/** Web-app sessions. Lookups are unscoped by nature: the token is the credential. */
+export class SessionsRepository {
+  readonly #ctx: RepositoryContext;
+
+  constructor(ctx: RepositoryContext) {
+    this.#ctx = ctx;
+  }
+
+  /** Stores a new session, and clears the user's sessions that have expired on the way. */
+  async create(input: NewSession): Promise<SessionRecord> {
+    return this.#ctx.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('sessions').where('user_id', '=', input.userId).where('expires_at', '<=', input.at).execute();
+      const row = await trx
+        .insertInto('sessions')
+        .values({ user_id: input.userId, token_hash: input.tokenHash, created_at: input.at, last_used_at: input.at, expires_at: input.expiresAt })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return toSession(row);
+    });
+  }
+
+  /**
+   * The session whose token has this digest, if it is neither past its absolute expiry nor
+   * idle since `idleSince` or before; with its user, whatever their state (the caller refuses
+   * disabled users, so that they learn why).
+   */
+  async findActive(tokenHash: string, now: number, idleSince: number): Promise<ActiveSession | null> {
+    const row = await this.#ctx.db
+      .selectFrom('sessions as s')
+      .innerJoin('users', 'users.id', 's.user_id')
+      .leftJoin('customers', 'customers.id', 'users.customer_id')
+      .selectAll('users')
+      .select([
+        'customers.disabled_at as customer_disabled_at',
+        's.id as session_id',
+        's.created_at as session_created_at',
+        's.last_used_at as session_last_used_at',
+        's.expires_at as session_expires_at',
+      ])
+      .where('s.token_hash', '=', tokenHash)
+      .where('s.expires_at', '>', now)
+      .where('s.last_used_at', '>', idleSince)
+      .executeTakeFirst();
+    if (!row) return null;
+    return {
+      session: {
+        id: Number(row.session_id),
+        userId: Number(row.id),
+        createdAt: Number(row.session_created_at),
+        lastUsedAt: Number(row.session_last_used_at),
+        expiresAt: Number(row.session_expires_at),
+      },
+      user: toUserCredentials(row),
+    };
+  }
+
+  async touch(id: number, at: number): Promise<void> {
+    await this.#ctx.db.updateTable('sessions').set({ last_used_at: at }).where('id', '=', id).where('last_used_at', '<', at).execute();
+  }
+
+  async delete(id: number): Promise<void> {
+    await this.#ctx.db.deleteFrom('sessions').where('id', '=', id).execute();
+  }
+
+  /** Ends every session of the user, but the one named (the session that changed the password). */
+  async deleteForUser(userId: number, exceptId?: number): Promise<void> {
+    await this.#ctx.db
+      .deleteFrom('sessions')
+      .where('user_id', '=', userId)
+      .$if(exceptId !== undefined, (q) => q.where('id', '!=', exceptId!))
+      .execute();
+  }
+}
+
+function toSession(r: { id: number; user_id: number; created_at: number; last_used_at: number; expires_at: number }): SessionRecord {
+  return { id: Number(r.id), userId: Number(r.user_id), createdAt: Number(r.created_at), lastUsedAt: Number(r.last_used_at), expiresAt: Number(r.expires_at) };
+}

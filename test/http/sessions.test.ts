@@ -1,0 +1,359 @@
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAccount } from '../../src/domain/accounts.js';
+import { PLATFORM_SCOPE } from '../../src/domain/scope.js';
+import { SESSION_ABSOLUTE_MS, SESSION_IDLE_MS } from '../../src/domain/sessions.js';
+import { basic, buildTestApp, manualClock } from '../helpers/app.js';
+import { createTenant, type TenantFixture } from '../helpers/fixtures.js';
+import { storeFactories, type TestStore } from '../helpers/stores.js';
+import { API, expectNativeError } from './support.js';
+
+/**
+ * Web-app sessions (issue 19): the cookie's flags, CSRF on every face, sessions that live in
+ * the store (ended by sign-out or a password change in another app instance on the same
+ * store), sign-in throttled per IP and per account, disabled users, tenant isolation.
+ */
+
+const START = Date.parse('2026-12-01T08:00:00Z');
+const GENEROUS =
+  'flowline.default=100000/1m,flowline.anonymous=100000/1m,flowline.public=100000/1m,flowline.signin=100000/1m,flowline.signin_account=100000/1m,' +
+  'fluxx.default=100000/1m,fluxx.write=100000/1m,fluxx.anonymous=100000/1m,fluent.default=100000/1m,fluent.anonymous=100000/1m,flowcommand.default=100000/1m,flowcommand.anonymous=100000/1m';
+
+interface Session {
+  token: string;
+  csrf: string;
+  cookie: string;
+}
+
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+function setCookieOf(res: LightMyRequestResponse): string {
+  const header = res.headers['set-cookie'];
+  const line = Array.isArray(header) ? header.find((l) => l.startsWith('flowline_session=')) : header;
+  expect(line, res.body).toBeDefined();
+  return line!;
+}
+
+async function signIn(app: FastifyInstance, email: string, password: string, headers: Record<string, string> = {}): Promise<Session> {
+  const res = await app.inject({ method: 'POST', url: `${API}/session`, payload: { email, password }, headers });
+  expect(res.statusCode, res.body).toBe(201);
+  const token = /^flowline_session=([^;]*)/.exec(setCookieOf(res))![1]!;
+  return { token, csrf: res.json().csrf_token as string, cookie: `flowline_session=${token}` };
+}
+
+/** A request with the session cookie, and its CSRF token unless told otherwise (`null`: none). */
+function withSession(app: FastifyInstance, session: Session, method: Method, url: string, payload?: object, csrf: string | null = session.csrf) {
+  return app.inject({
+    method,
+    url,
+    headers: { cookie: session.cookie, ...(csrf === null ? {} : { 'x-csrf-token': csrf }) },
+    ...(payload ? { payload } : {}),
+  });
+}
+
+for (const factory of storeFactories()) {
+  describe.skipIf(factory.skipReason !== null)(`${factory.name}: web-app sessions`, () => {
+    let store: TestStore;
+    let drop: (() => Promise<void>) | undefined;
+    /** Two server processes on one store. */
+    let app: FastifyInstance;
+    let other: FastifyInstance;
+    let a: TenantFixture;
+    let b: TenantFixture;
+    const clock = manualClock(START);
+    let people = 0;
+    /** A user of customer A of their own, so that tests changing passwords do not disturb others. */
+    const person = async (role: 'admin' | 'user' = 'user') => {
+      const password = `person-password-${++people}`;
+      const user = await createAccount(store, PLATFORM_SCOPE, { customerId: a.customer.id, email: `person${people}@acme.example`, name: `Person ${people}`, role, password });
+      return { ...user, password };
+    };
+
+    beforeAll(async () => {
+      ({ store, drop } = await factory.create({ now: () => clock.now() }));
+      a = await createTenant(store, 'Acme');
+      b = await createTenant(store, 'Bolt');
+      app = await buildTestApp(store, clock, { RATE_LIMITS: GENEROUS });
+      other = await buildTestApp(store, clock, { RATE_LIMITS: GENEROUS });
+    });
+    afterAll(async () => {
+      await app?.close();
+      await other?.close();
+      await drop?.();
+    });
+
+    it('signs in with e-mail and password: an HttpOnly, SameSite=Lax cookie on Path=/ (not Secure over plain HTTP), the account and a CSRF token', async () => {
+      const res = await app.inject({ method: 'POST', url: `${API}/session`, payload: { email: a.user.email.toUpperCase(), password: a.user.password } });
+      expect(res.statusCode, res.body).toBe(201);
+      const line = setCookieOf(res);
+      const attributes = line.split(';').map((part) => part.trim());
+      expect(attributes[0]).toMatch(/^flowline_session=fls_[A-Za-z0-9_-]{43}$/);
+      expect(attributes).toContain('HttpOnly');
+      expect(attributes).toContain('SameSite=Lax');
+      expect(attributes).toContain('Path=/');
+      expect(attributes).not.toContain('Secure');
+      expect(attributes).toContain(`Max-Age=${SESSION_ABSOLUTE_MS / 1000}`);
+      expect(res.headers['cache-control']).toBe('no-store');
+      const account = (await app.inject({ url: `${API}/account`, headers: { authorization: `Token ${a.user.token}` } })).json();
+      expect(res.json()).toEqual({ account, csrf_token: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
+
+      // GET /session, on the other process too, answers the same account and CSRF token.
+      const token = /^flowline_session=([^;]*)/.exec(line)![1]!;
+      for (const instance of [app, other]) {
+        const again = await instance.inject({ url: `${API}/session`, headers: { cookie: `theme=dark; flowline_session=${token}` } });
+        expect(again.statusCode, again.body).toBe(200);
+        expect(again.json()).toEqual(res.json());
+      }
+      // The session is only a digest in the store.
+      const rows = await store.kysely.selectFrom('sessions').selectAll().execute();
+      expect(rows.some((r) => r.token_hash.includes(token) || token.includes(r.token_hash))).toBe(false);
+    });
+
+    it('marks the cookie Secure behind TLS: X-Forwarded-Proto with a trusted proxy, or an https PUBLIC_URL; never on a header from an untrusted client', async () => {
+      const proxied = await buildTestApp(store, clock, { RATE_LIMITS: GENEROUS, TRUST_PROXY: 'true' });
+      const direct = await buildTestApp(store, clock, { RATE_LIMITS: GENEROUS });
+      const public_ = await buildTestApp(store, clock, { RATE_LIMITS: GENEROUS, PUBLIC_URL: 'https://flowline.example.com' });
+      try {
+        const post = (instance: FastifyInstance, headers: Record<string, string> = {}) =>
+          instance.inject({ method: 'POST', url: `${API}/session`, payload: { email: a.user.email, password: a.user.password }, headers });
+        const secure = (res: LightMyRequestResponse) => setCookieOf(res).split(';').map((p) => p.trim()).includes('Secure');
+        expect(secure(await post(proxied, { 'x-forwarded-proto': 'https' }))).toBe(true);
+        expect(secure(await post(proxied, { 'x-forwarded-proto': 'http' }))).toBe(false);
+        expect(secure(await post(direct, { 'x-forwarded-proto': 'https' }))).toBe(false);
+        expect(secure(await post(public_))).toBe(true);
+      } finally {
+        await Promise.all([proxied.close(), direct.close(), public_.close()]);
+      }
+    });
+
+    it('answers one 401 for a wrong password and an unknown address, and 401 from GET /session without a session', async () => {
+      const wrong = await app.inject({ method: 'POST', url: `${API}/session`, payload: { email: a.user.email, password: 'not-the-password' } });
+      const unknown = await app.inject({ method: 'POST', url: `${API}/session`, payload: { email: 'nobody@acme.example', password: 'not-the-password' } });
+      expectNativeError(wrong, 401, 'invalid_credentials', 'Wrong e-mail address or password.');
+      expect(unknown.statusCode).toBe(401);
+      expect(unknown.json()).toEqual(wrong.json());
+      expect(wrong.headers['set-cookie']).toBeUndefined();
+      // An API token is not a password here.
+      expectNativeError(await app.inject({ method: 'POST', url: `${API}/session`, payload: { email: a.user.email, password: a.user.token } }), 401, 'invalid_credentials');
+
+      expectNativeError(await app.inject({ url: `${API}/session` }), 401, 'not_authenticated');
+      expectNativeError(await app.inject({ url: `${API}/session`, headers: { cookie: 'flowline_session=fls_forged' } }), 401, 'not_authenticated');
+      // A request with an Authorization header is not a session, even with the cookie.
+      const session = await signIn(app, a.user.email, a.user.password);
+      expectNativeError(await app.inject({ url: `${API}/session`, headers: { cookie: session.cookie, authorization: `Token ${a.user.token}` } }), 401, 'not_authenticated');
+    });
+
+    it('refuses a state-changing Flowline call without the CSRF token or with a wrong one (403), accepts it with the token; reads and Authorization-header calls need none', async () => {
+      const session = await signIn(app, a.admin.email, a.admin.password);
+      expect((await withSession(app, session, 'GET', `${API}/facilities`, undefined, null)).statusCode).toBe(200);
+      expectNativeError(await withSession(app, session, 'POST', `${API}/facilities`, { name: 'No token' }, null), 403, 'forbidden', /X-CSRF-Token/);
+      expectNativeError(await withSession(app, session, 'POST', `${API}/facilities`, { name: 'Wrong token' }, 'x'.repeat(43)), 403, 'forbidden');
+      // Another session's token is wrong for this one.
+      const second = await signIn(app, a.admin.email, a.admin.password);
+      expectNativeError(await withSession(app, session, 'POST', `${API}/facilities`, { name: 'Other token' }, second.csrf), 403, 'forbidden');
+      const made = await withSession(app, session, 'POST', `${API}/facilities`, { name: 'With token' });
+      expect(made.statusCode, made.body).toBe(201);
+      // Nothing was written by the refused calls.
+      const names = (await app.inject({ url: `${API}/facilities`, headers: { authorization: `Token ${a.admin.token}` } })).json();
+      expect(JSON.stringify(names)).not.toMatch(/No token|Wrong token|Other token/);
+      // The API's own credentials are unchanged and need no CSRF token.
+      expect((await app.inject({ method: 'POST', url: `${API}/facilities`, headers: { authorization: `Token ${a.admin.token}` }, payload: { name: 'By token' } })).statusCode).toBe(201);
+      expect((await app.inject({ method: 'POST', url: `${API}/facilities`, headers: { authorization: basic(a.admin.email, a.admin.password) }, payload: { name: 'By basic' } })).statusCode).toBe(201);
+    });
+
+    it('authenticates every face with the cookie and guards one write route of each with CSRF, in the face’s own envelope', async () => {
+      const session = await signIn(app, a.admin.email, a.admin.password);
+      // Reads on each face.
+      for (const url of [`/api/v1/webhooks/`, '/controller/list/', '/api/rest/v2/facility', '/oauth/applications']) {
+        const res = await withSession(app, session, 'GET', url, undefined, null);
+        expect(res.statusCode, `${url}: ${res.body}`).toBe(200);
+      }
+      const faces: { name: string; url: string; payload: object; refused: (res: LightMyRequestResponse) => void }[] = [
+        {
+          name: 'FlowCommand',
+          url: '/api/v1/webhooks/',
+          payload: { url: 'https://hooks.example.com/x' },
+          refused: (res) => expect(Object.keys(res.json())).toEqual(['detail']),
+        },
+        {
+          name: 'Fluent',
+          url: '/subscription/create/',
+          payload: { url: 'https://hooks.example.com/y' },
+          refused: (res) => expect(res.json()).toEqual({ error: expect.stringMatching(/X-CSRF-Token/) }),
+        },
+        {
+          name: 'Fluxx',
+          url: '/api/rest/v2/facility',
+          payload: { data: JSON.stringify({ name: 'Fluxx site' }) },
+          refused: (res) => expect(res.json()).toEqual({ error: { code: 403, message: expect.stringMatching(/X-CSRF-Token/) } }),
+        },
+        {
+          name: 'Fluxx OAuth applications',
+          url: '/oauth/applications',
+          payload: { name: 'Session-made client' },
+          refused: (res) => expect(res.json()).toEqual({ error: { code: 403, message: expect.stringMatching(/X-CSRF-Token/) } }),
+        },
+      ];
+      for (const face of faces) {
+        for (const csrf of [null, 'wrong']) {
+          const refused = await withSession(app, session, 'POST', face.url, face.payload, csrf);
+          expect(refused.statusCode, `${face.name} csrf=${csrf}: ${refused.body}`).toBe(403);
+          face.refused(refused);
+        }
+        const accepted = await withSession(app, session, 'POST', face.url, face.payload);
+        expect([401, 403], `${face.name}: ${accepted.body}`).not.toContain(accepted.statusCode);
+        expect(accepted.statusCode, `${face.name}: ${accepted.body}`).toBeLessThan(500);
+      }
+    });
+
+    it('signs out: DELETE /session needs the CSRF token, clears the cookie, and the session is gone on the other process', async () => {
+      const session = await signIn(app, a.user.email, a.user.password);
+      expectNativeError(await withSession(app, session, 'DELETE', `${API}/session`, undefined, null), 403, 'forbidden');
+      expect((await withSession(other, session, 'GET', `${API}/session`)).statusCode).toBe(200);
+      const out = await withSession(app, session, 'DELETE', `${API}/session`);
+      expect(out.statusCode, out.body).toBe(204);
+      expect(setCookieOf(out)).toMatch(/^flowline_session=; Path=\/; Max-Age=0; HttpOnly; SameSite=Lax/);
+      expectNativeError(await withSession(other, session, 'GET', `${API}/session`), 401, 'not_authenticated');
+      expectNativeError(await withSession(other, session, 'GET', `${API}/account`), 401, 'not_authenticated');
+      // Signing out again, or without any session, only clears the cookie.
+      expect((await withSession(app, session, 'DELETE', `${API}/session`)).statusCode).toBe(204);
+      expect((await app.inject({ method: 'DELETE', url: `${API}/session` })).statusCode).toBe(204);
+    });
+
+    it('a password change keeps only the session that made it, on every process; a set-password link and an admin reset end them all', async () => {
+      const me = await person();
+      const changing = await signIn(app, me.email, me.password);
+      const elsewhere = await signIn(other, me.email, me.password);
+      const changed = await withSession(app, changing, 'PUT', `${API}/account/password`, { current_password: me.password, new_password: 'a-brand-new-password' });
+      expect(changed.statusCode, changed.body).toBe(204);
+      expect((await withSession(other, changing, 'GET', `${API}/session`)).statusCode).toBe(200);
+      expectNativeError(await withSession(app, elsewhere, 'GET', `${API}/session`), 401, 'not_authenticated');
+      expectNativeError(await withSession(other, elsewhere, 'GET', `${API}/session`), 401, 'not_authenticated');
+
+      // An admin's reset signs the user out everywhere; redeeming the link does too.
+      const first = await signIn(other, me.email, 'a-brand-new-password');
+      const reset = await app.inject({ method: 'POST', url: `${API}/users/${me.id}/password-link`, headers: { authorization: `Token ${a.admin.token}` } });
+      expect(reset.statusCode, reset.body).toBe(201);
+      for (const s of [changing, first]) expect((await withSession(other, s, 'GET', `${API}/session`)).statusCode).toBe(401);
+      const second = await signIn(other, me.email, 'a-brand-new-password');
+      const token = /#token=(.+)$/.exec(reset.json().set_password_link.url as string)![1]!;
+      const redeemed = await app.inject({ method: 'POST', url: `${API}/account/set-password`, payload: { token, password: 'the-third-password' } });
+      expect(redeemed.statusCode, redeemed.body).toBe(200);
+      expectNativeError(await withSession(other, second, 'GET', `${API}/session`), 401, 'not_authenticated');
+      await signIn(app, me.email, 'the-third-password');
+    });
+
+    it('a disabled user’s (or customer’s) sessions stop at once and do not come back when enabled', async () => {
+      const me = await person();
+      const session = await signIn(app, me.email, me.password);
+      const disabled = await app.inject({ method: 'PATCH', url: `${API}/users/${me.id}`, headers: { authorization: `Token ${a.admin.token}` }, payload: { disabled: true } });
+      expect(disabled.statusCode, disabled.body).toBe(200);
+      expect((await withSession(other, session, 'GET', `${API}/session`)).statusCode).toBe(401);
+      expect((await app.inject({ method: 'POST', url: `${API}/session`, payload: { email: me.email, password: me.password } })).statusCode).toBe(401);
+      await app.inject({ method: 'PATCH', url: `${API}/users/${me.id}`, headers: { authorization: `Token ${a.admin.token}` }, payload: { disabled: false } });
+      expect((await withSession(other, session, 'GET', `${API}/session`)).statusCode).toBe(401);
+
+      // A customer disabled by the store (as an operator would) stops its users' sessions.
+      const c = await createTenant(store, 'Cobalt');
+      const cs = await signIn(app, c.user.email, c.user.password);
+      expect((await withSession(other, cs, 'GET', `${API}/session`)).statusCode).toBe(200);
+      await store.updateCustomer(PLATFORM_SCOPE, c.customer.id, { disabledAt: clock.now() });
+      expectNativeError(await withSession(other, cs, 'GET', `${API}/account`), 401, 'invalid_credentials');
+      expect((await withSession(other, cs, 'GET', '/api/v1/webhooks/', undefined, null)).statusCode).toBe(401);
+    });
+
+    it('a session never reaches another customer’s data', async () => {
+      const session = await signIn(app, a.admin.email, a.admin.password);
+      const own = await withSession(app, session, 'GET', `${API}/controllers`);
+      expect(own.statusCode).toBe(200);
+      expect(own.body).not.toContain(b.controller.serialNumber);
+      expect((await withSession(app, session, 'GET', `${API}/channels/${b.channels.s11.id}/readings`)).statusCode).toBe(404);
+      expect((await withSession(app, session, 'GET', `${API}/facilities/${b.facility.id}`)).statusCode).toBe(404);
+      expect((await withSession(app, session, 'PATCH', `${API}/facilities/${b.facility.id}`, { name: 'Hijacked' })).statusCode).toBe(404);
+      expect((await withSession(app, session, 'GET', `/api/rest/v2/facility/${b.facility.id}`)).statusCode).toBe(404);
+      expect((await withSession(app, session, 'GET', `/controller/${b.controller.id}/`)).statusCode).toBeGreaterThanOrEqual(400);
+      expect((await withSession(app, session, 'GET', `${API}/customers/${b.customer.id}`)).statusCode).toBe(404);
+    });
+
+    it('answers bad input with a 4xx, never a 500', async () => {
+      const post = (payload: unknown, headers: Record<string, string> = {}) =>
+        app.inject({ method: 'POST', url: `${API}/session`, headers: { 'content-type': 'application/json', ...headers }, payload: typeof payload === 'string' ? payload : JSON.stringify(payload) });
+      for (const payload of [{}, { email: 'x@y.z' }, { email: 1, password: 'p' }, { email: 'x@y.z', password: 'p', extra: true }, '{not json', { email: '', password: '' }, { email: 'a'.repeat(300), password: 'p' }]) {
+        const res = await post(payload);
+        expect(res.statusCode, `${JSON.stringify(payload)}: ${res.body}`).toBe(400);
+      }
+      expect((await post({ email: 'nul\u0000@acme.example', password: 'p' })).statusCode).toBe(401);
+      for (const cookie of ['flowline_session=', 'flowline_session="', `flowline_session=${'x'.repeat(5000)}`, 'flowline_session=%00%ff', 'garbage', ';;;=;']) {
+        const res = await app.inject({ url: `${API}/session`, headers: { cookie } });
+        expect(res.statusCode, `${cookie.slice(0, 40)}: ${res.body}`).toBe(401);
+        const write = await app.inject({ method: 'POST', url: `${API}/facilities`, headers: { cookie, 'x-csrf-token': 'x' }, payload: { name: 'n' } });
+        expect(write.statusCode, `${cookie.slice(0, 40)}: ${write.body}`).toBe(401);
+      }
+      const session = await signIn(app, a.user.email, a.user.password);
+      const csrfTwice = await app.inject({ method: 'POST', url: `${API}/account/token`, headers: { cookie: session.cookie, 'x-csrf-token': [session.csrf, session.csrf] as unknown as string }, payload: {} });
+      expect(csrfTwice.statusCode).toBeLessThan(500);
+    });
+
+    it('generates an API token for a session user (CSRF-protected, the terms accepted the first time); an API token still cannot', async () => {
+      const me = await person();
+      const session = await signIn(app, me.email, me.password);
+      expectNativeError(await withSession(app, session, 'POST', `${API}/account/token`, { accept_terms: true }, null), 403, 'forbidden');
+      expectNativeError(await withSession(app, session, 'POST', `${API}/account/token`, {}), 422, 'unprocessable', /accept_terms/);
+      const issued = await withSession(app, session, 'POST', `${API}/account/token`, { accept_terms: true });
+      expect(issued.statusCode, issued.body).toBe(201);
+      const token = issued.json().token as string;
+      const account = await app.inject({ url: `${API}/account`, headers: { authorization: `Token ${token}` } });
+      expect(account.json()).toMatchObject({ id: me.id, has_api_token: true, api_terms_accepted_at: expect.any(String) });
+      // Again, without accepting: the first acceptance is kept.
+      expect((await withSession(app, session, 'POST', `${API}/account/token`, {})).statusCode).toBe(201);
+      expectNativeError(await app.inject({ method: 'POST', url: `${API}/account/token`, headers: { authorization: `Token ${a.user.token}` }, payload: {} }), 403, 'password_required');
+      expect((await app.inject({ method: 'POST', url: `${API}/account/token`, headers: { authorization: basic(me.email, me.password) }, payload: {} })).statusCode).toBe(201);
+    });
+
+    it('ends a session idle for 12 hours, and any session 30 days after sign-in however active', async () => {
+      const idle = await signIn(app, a.user.email, a.user.password);
+      const active = await signIn(app, a.user.email, a.user.password);
+      const started = clock.now();
+      try {
+        clock.advance(SESSION_IDLE_MS - 60_000);
+        expect((await withSession(app, active, 'GET', `${API}/session`)).statusCode).toBe(200);
+        clock.advance(120_000);
+        expect((await withSession(other, idle, 'GET', `${API}/session`)).statusCode).toBe(401);
+        expect((await withSession(other, active, 'GET', `${API}/session`)).statusCode).toBe(200);
+        while (clock.now() < started + SESSION_ABSOLUTE_MS - SESSION_IDLE_MS) {
+          clock.advance(SESSION_IDLE_MS / 2);
+          expect((await withSession(app, active, 'GET', `${API}/session`)).statusCode).toBe(200);
+        }
+        clock.set(started + SESSION_ABSOLUTE_MS);
+        expect((await withSession(app, active, 'GET', `${API}/session`)).statusCode).toBe(401);
+      } finally {
+        clock.set(started);
+      }
+    });
+
+    it('throttles sign-in per IP and per account (429 with Retry-After in the native format); a success does not use the account budget', async () => {
+      const limited = await buildTestApp(store, clock, { RATE_LIMITS: 'flowline.signin=4/1m,flowline.signin_account=3/1m' });
+      try {
+        const me = await person();
+        const attempt = (email: string, password: string, ip: string) =>
+          limited.inject({ method: 'POST', url: `${API}/session`, payload: { email, password }, remoteAddress: ip });
+        // Per IP: every attempt counts, right or wrong, whatever the address.
+        for (let i = 0; i < 4; i++) expect((await attempt(`someone${i}@acme.example`, 'wrong', '198.51.100.1')).statusCode).toBe(401);
+        const ipThrottled = await attempt(me.email, me.password, '198.51.100.1');
+        expectNativeError(ipThrottled, 429, 'rate_limited', /^Rate limit exceeded\. Try again in \d+ seconds\.$/);
+        expect(Number(ipThrottled.headers['retry-after'])).toBeGreaterThan(0);
+
+        // Per account: failures from many IPs add up; successes give their reservation back.
+        for (let i = 0; i < 5; i++) expect((await attempt(me.email, me.password, `198.51.100.${10 + i}`)).statusCode).toBe(201);
+        for (let i = 0; i < 3; i++) expect((await attempt(me.email, 'wrong', `198.51.100.${20 + i}`)).statusCode).toBe(401);
+        const accountThrottled = await attempt(me.email.toUpperCase(), me.password, '198.51.100.30');
+        expectNativeError(accountThrottled, 429, 'rate_limited');
+        expect(Number(accountThrottled.headers['retry-after'])).toBeGreaterThan(0);
+        // Another account from the same fresh IP is not affected.
+        expect((await attempt(a.user.email, a.user.password, '198.51.100.31')).statusCode).toBe(201);
+      } finally {
+        await limited.close();
+      }
+    });
+  });
+}
