@@ -13,6 +13,7 @@ export const paths = {
   adminUsers: '/admin/users',
   adminClients: '/admin/api-clients',
   adminSites: '/admin/sites',
+  adminController: (id: number | string) => `/admin/controllers/${id}`,
   adminCustomers: '/admin/customers',
   signIn: '/sign-in',
   setPassword: '/set-password',
