@@ -36,6 +36,9 @@ for (const factory of storeFactories()) {
           'GET /healthz',
           'GET /readyz',
           'POST /ingest/v1/readings',
+          'POST /api/flowline/v1/session',
+          'GET /api/flowline/v1/session',
+          'DELETE /api/flowline/v1/session',
           'GET /api/flowline/v1/account',
           'POST /api/flowline/v1/account/token',
           'GET /api/flowline/v1/alarms',
@@ -121,6 +124,9 @@ for (const factory of storeFactories()) {
           'GET /docs/yaml',
           'GET /docs/static/index.html',
           'GET /docs/static/swagger-initializer.js',
+          'GET /',
+          'GET /app',
+          'GET /app*',
         ].sort(),
       );
     });
@@ -169,7 +175,6 @@ for (const factory of storeFactories()) {
     describe('unknown routes', () => {
       for (const [method, url] of [
         ['GET', '/nope'],
-        ['GET', '/'],
         ['GET', '/api/flowline/v1'],
         ['GET', '/api/flowline/v1/nope'],
         ['GET', '/api/flowline/v2/controllers'],

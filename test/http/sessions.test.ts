@@ -1,5 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { buildApp } from '../../src/http/app.js';
+import { redisRateCounter } from '../../src/ratelimit/counter.js';
 import { createAccount } from '../../src/domain/accounts.js';
 import { PLATFORM_SCOPE } from '../../src/domain/scope.js';
 import { SESSION_ABSOLUTE_MS, SESSION_IDLE_MS } from '../../src/domain/sessions.js';
@@ -15,6 +20,7 @@ import { API, expectNativeError } from './support.js';
  */
 
 const START = Date.parse('2026-12-01T08:00:00Z');
+const TEST_REDIS_URL = process.env.TEST_REDIS_URL;
 const GENEROUS =
   'flowline.default=100000/1m,flowline.anonymous=100000/1m,flowline.public=100000/1m,flowline.signin=100000/1m,flowline.signin_account=100000/1m,' +
   'fluxx.default=100000/1m,fluxx.write=100000/1m,fluxx.anonymous=100000/1m,fluent.default=100000/1m,fluent.anonymous=100000/1m,flowcommand.default=100000/1m,flowcommand.anonymous=100000/1m';
@@ -140,7 +146,12 @@ for (const factory of storeFactories()) {
       expectNativeError(await app.inject({ url: `${API}/session`, headers: { cookie: 'flowline_session=fls_forged' } }), 401, 'not_authenticated');
       // A request with an Authorization header is not a session, even with the cookie.
       const session = await signIn(app, a.user.email, a.user.password);
-      expectNativeError(await app.inject({ url: `${API}/session`, headers: { cookie: session.cookie, authorization: `Token ${a.user.token}` } }), 401, 'not_authenticated');
+      // Signing in again from the same browser ends the session it held (here: as another person).
+      const next = await signIn(app, a.admin.email, a.admin.password, { cookie: session.cookie });
+      expectNativeError(await other.inject({ url: `${API}/session`, headers: { cookie: session.cookie } }), 401, 'not_authenticated');
+      expect((await other.inject({ url: `${API}/session`, headers: { cookie: next.cookie } })).json().account.email).toBe(a.admin.email);
+      const again = await signIn(app, a.user.email, a.user.password);
+      expectNativeError(await app.inject({ url: `${API}/session`, headers: { cookie: again.cookie, authorization: `Token ${a.user.token}` } }), 401, 'not_authenticated');
     });
 
     it('refuses a state-changing Flowline call without the CSRF token or with a wrong one (403), accepts it with the token; reads and Authorization-header calls need none', async () => {
@@ -353,6 +364,26 @@ for (const factory of storeFactories()) {
         expect((await attempt(a.user.email, a.user.password, '198.51.100.31')).statusCode).toBe(201);
       } finally {
         await limited.close();
+      }
+    });
+
+    it.skipIf(!TEST_REDIS_URL)('with Redis, two processes share the sign-in budgets', async () => {
+      const prefix = `flowline:test:${randomBytes(6).toString('hex')}:`;
+      const clients = [new Redis(TEST_REDIS_URL!), new Redis(TEST_REDIS_URL!)];
+      const config = loadConfig({ LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', RATE_LIMITS: 'flowline.signin=100/1m,flowline.signin_account=2/1m' });
+      const apps = await Promise.all(clients.map((client) => buildApp({ config, store, clock, rateCounter: redisRateCounter(client, prefix) })));
+      try {
+        const me = await person();
+        const attempt = (instance: FastifyInstance, password: string) => instance.inject({ method: 'POST', url: `${API}/session`, payload: { email: me.email, password } });
+        expect((await attempt(apps[0]!, 'wrong')).statusCode).toBe(401);
+        expect((await attempt(apps[1]!, 'wrong')).statusCode).toBe(401);
+        expectNativeError(await attempt(apps[0]!, me.password), 429, 'rate_limited');
+        expectNativeError(await attempt(apps[1]!, me.password), 429, 'rate_limited');
+      } finally {
+        await Promise.all(apps.map((instance) => instance.close()));
+        const keys = await clients[0]!.keys(`${prefix}*`);
+        if (keys.length > 0) await clients[0]!.del(...keys);
+        await Promise.all(clients.map((client) => client.quit()));
       }
     });
   });

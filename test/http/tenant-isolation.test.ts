@@ -120,6 +120,40 @@ const ROUTE_CHECKS: Record<string, (ctx: Ctx) => Promise<void>> = {
     }
   },
 
+  async 'POST /api/flowline/v1/session'({ app, a, b }) {
+    for (const u of [a.user, a.admin]) {
+      const res = await app.inject({ method: 'POST', url: `${API}/session`, payload: { email: u.email, password: u.password } });
+      expect(res.statusCode).toBe(201);
+      expect(res.json().account).toMatchObject({ id: u.id, customer_id: a.customer.id });
+      const cookie = /^(flowline_session=[^;]*)/.exec(String(res.headers['set-cookie']))![1]!;
+      const controllers = await app.inject({ url: `${API}/controllers`, headers: { cookie } });
+      expect(controllers.statusCode).toBe(200);
+      expect(controllers.body).not.toContain(b.controller.serialNumber);
+    }
+  },
+
+  async 'GET /api/flowline/v1/session'({ app, a }) {
+    const signedIn = await app.inject({ method: 'POST', url: `${API}/session`, payload: { email: a.user.email, password: a.user.password } });
+    const cookie = /^(flowline_session=[^;]*)/.exec(String(signedIn.headers['set-cookie']))![1]!;
+    const res = await app.inject({ url: `${API}/session`, headers: { cookie } });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().account).toMatchObject({ id: a.user.id, customer_id: a.customer.id });
+  },
+
+  async 'DELETE /api/flowline/v1/session'({ app, a, b }) {
+    const open = async (u: User) => {
+      const res = await app.inject({ method: 'POST', url: `${API}/session`, payload: { email: u.email, password: u.password } });
+      return { cookie: /^(flowline_session=[^;]*)/.exec(String(res.headers['set-cookie']))![1]!, csrf: res.json().csrf_token as string };
+    };
+    const mine = await open(a.user);
+    const theirs = await open(b.user);
+    // A's sign-out, even carrying B's CSRF token, ends only A's session.
+    expect((await app.inject({ method: 'DELETE', url: `${API}/session`, headers: { cookie: mine.cookie, 'x-csrf-token': theirs.csrf } })).statusCode).toBe(403);
+    expect((await app.inject({ method: 'DELETE', url: `${API}/session`, headers: { cookie: mine.cookie, 'x-csrf-token': mine.csrf } })).statusCode).toBe(204);
+    expect((await app.inject({ url: `${API}/session`, headers: { cookie: mine.cookie } })).statusCode).toBe(401);
+    expect((await app.inject({ url: `${API}/session`, headers: { cookie: theirs.cookie } })).statusCode).toBe(200);
+  },
+
   async 'POST /api/flowline/v1/account/token'(ctx) {
     const { app, a, b } = ctx;
     const bBefore = await viewOf(ctx, b);
@@ -265,7 +299,11 @@ for (const factory of storeFactories()) {
         const res = await ctx.app.inject({ method: 'POST', url: route.split(' ')[1]!, payload: publicBody(route) });
         expect(res.statusCode, route).toBe(expected[i]);
       }
-      for (const route of Object.keys(ROUTE_CHECKS).filter((r) => !PUBLIC.includes(r))) {
+      // Signing in needs no credentials but the ones it checks; signing out without a session only clears the cookie.
+      const SESSION = [`POST ${API}/session`, `DELETE ${API}/session`];
+      expectNativeError(await ctx.app.inject({ method: 'POST', url: `${API}/session`, payload: { email: 'nobody@example.com', password: 'x' } }), 401, 'invalid_credentials');
+      expect((await ctx.app.inject({ method: 'DELETE', url: `${API}/session` })).statusCode).toBe(204);
+      for (const route of Object.keys(ROUTE_CHECKS).filter((r) => !PUBLIC.includes(r) && !SESSION.includes(r))) {
         const [method, path] = route.split(' ') as ['GET' | 'POST', string];
         const url = path.replace(':id', String(ctx.a.channels.s11.id));
         const res = await ctx.app.inject({ method, url, ...(method === 'POST' ? { payload: { accept_terms: true } } : {}) });

@@ -56,6 +56,14 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRouteOptions> = asy
       `${SESSION_COOKIE}=${value}; Path=/; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Lax${secure(request) ? '; Secure' : ''}`,
     );
 
+  const endPrevious = async (token: string) => {
+    try {
+      await endSession(store, await resolveSession(store, clock, token));
+    } catch (error) {
+      if (!(error instanceof AppError && error.status === 401)) throw error;
+    }
+  };
+
   app.post(
     '/session',
     {
@@ -77,6 +85,9 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRouteOptions> = asy
       const started = await signIn(store, clock, email, password, { beforePasswordCheck: () => throttle.reserve(request, reply, email) });
       // A successful sign-in gives back its reservation: only failures use up the account's budget.
       await throttle.release(request, email);
+      // The session this browser held before (another account's, perhaps) ends: one cookie, one session.
+      const previous = cookieValue(request.headers.cookie, SESSION_COOKIE);
+      if (previous) await endPrevious(previous);
       setCookie(request, reply, started.token, Math.floor(SESSION_ABSOLUTE_MS / 1000));
       reply.header('Cache-Control', 'no-store');
       return reply.status(201).send({ account: await accountJson(store, started.principal), csrf_token: started.csrfToken });

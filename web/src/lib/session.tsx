@@ -1,5 +1,5 @@
 import { useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
-import { createContext, useContext, type ReactNode } from 'react';
+import { createContext, useContext, useEffect, type ReactNode } from 'react';
 import { api, ApiError, must, setCsrfToken } from './api';
 
 /**
@@ -48,9 +48,27 @@ function replaceSession(client: QueryClient, session: SessionAnswer): void {
   client.setQueryData(SESSION_KEY, session);
 }
 
+/** A 401 on any other call means the session ended (elsewhere, or by its limits): ask again, which signs this page out. */
+function watchForEndedSession(client: QueryClient): () => void {
+  const ended = (error: unknown) => {
+    if (error instanceof ApiError && error.status === 401) void client.invalidateQueries({ queryKey: SESSION_KEY });
+  };
+  const queries = client.getQueryCache().subscribe((event) => {
+    if (event.type === 'updated' && event.action.type === 'error' && event.query.queryKey[0] !== SESSION_KEY[0]) ended(event.action.error);
+  });
+  const mutations = client.getMutationCache().subscribe((event) => {
+    if (event.type === 'updated' && event.action.type === 'error') ended(event.action.error);
+  });
+  return () => {
+    queries();
+    mutations();
+  };
+}
+
 export function SessionProvider({ children, fallback }: { children: ReactNode; fallback: ReactNode }) {
   const client = useQueryClient();
   const query = useQuery({ queryKey: SESSION_KEY, queryFn: fetchSession, staleTime: 60_000, retry: false });
+  useEffect(() => watchForEndedSession(client), [client]);
   if (query.isPending) return <>{fallback}</>;
   if (query.isError) throw query.error;
   const account = query.data?.account ?? null;
