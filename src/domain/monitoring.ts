@@ -1,7 +1,7 @@
 import { ERRORS } from '../errors.js';
 import type { Store } from '../store/store.js';
 import type { Scope } from './scope.js';
-import type { Alarm, Channel, Controller, Reading } from './types.js';
+import type { Alarm, AlarmSeverity, Channel, Controller, Reading } from './types.js';
 
 export interface ControllerWithChannels {
   controller: Controller;
@@ -37,6 +37,27 @@ export async function channelReadings(store: Store, scope: Scope, channelId: num
   return { channel, readings };
 }
 
-export function alarms(store: Store, scope: Scope, activeOnly: boolean, limit: number): Promise<Alarm[]> {
-  return store.listAlarms(scope, { activeOnly, limit });
+export interface AlarmFilter {
+  activeOnly: boolean;
+  limit: number;
+  controllerId?: number;
+  severity?: AlarmSeverity;
+  /** Half-open range on raised_at, epoch ms. */
+  from?: number;
+  to?: number;
+}
+
+/** Alarms newest first. A controller outside the scope simply has none (no hint that it exists). */
+export function alarms(store: Store, scope: Scope, filter: AlarmFilter): Promise<Alarm[]> {
+  if (filter.from !== undefined && filter.to !== undefined && filter.from > filter.to) {
+    throw ERRORS.invalidRequest('The range is reversed: "from" is after "to".');
+  }
+  return store.listAlarms(scope, {
+    activeOnly: filter.activeOnly,
+    limit: filter.limit,
+    ...(filter.controllerId !== undefined ? { controllerId: filter.controllerId } : {}),
+    ...(filter.severity !== undefined ? { severities: [filter.severity] } : {}),
+    ...(filter.from !== undefined ? { raisedFrom: filter.from } : {}),
+    ...(filter.to !== undefined ? { raisedTo: filter.to } : {}),
+  });
 }

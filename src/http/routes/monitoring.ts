@@ -33,6 +33,8 @@ const ControllerSchema = Type.Object({
 
 const ReadingSchema = Type.Object({ id: Type.Integer(), time: IsoTimeSchema, value: Type.Number() });
 
+const SeveritySchema = Type.Union([Type.Literal('info'), Type.Literal('warning'), Type.Literal('critical')]);
+
 const AlarmSchema = Type.Object({
   id: Type.Integer(),
   controller_id: Type.Integer(),
@@ -124,15 +126,28 @@ export const monitoringRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = asy
         tags: ['monitoring'],
         operationId: 'monitoring.alarms',
         summary: 'Alarms, newest first; only those still active with `active=true`',
+        description: 'Filters combine: `controller_id`, `severity`, and `from`/`to` bound `raised_at` (half-open, [from, to)).',
         querystring: Type.Object({
           active: Type.Optional(Type.Boolean({ default: false })),
+          controller_id: Type.Optional(IdParamSchema),
+          severity: Type.Optional(SeveritySchema),
+          from: Type.Optional(IsoTimeInputSchema),
+          to: Type.Optional(IsoTimeInputSchema),
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
         }),
         response: { 200: Type.Object({ alarms: Type.Array(AlarmSchema) }), ...nativeErrors },
       },
     },
     async (request) => {
-      const list = await alarms(store, request.scope, request.query.active ?? false, request.query.limit ?? 100);
+      const q = request.query;
+      const list = await alarms(store, request.scope, {
+        activeOnly: q.active ?? false,
+        limit: q.limit ?? 100,
+        controllerId: q.controller_id,
+        severity: q.severity,
+        from: timeParam(q.from, 'from'),
+        to: timeParam(q.to, 'to'),
+      });
       return {
         alarms: list.map((a) => ({
           id: a.id,

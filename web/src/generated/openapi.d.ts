@@ -119,7 +119,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Alarms, newest first; only those still active with `active=true` */
+        /**
+         * Alarms, newest first; only those still active with `active=true`
+         * @description Filters combine: `controller_id`, `severity`, and `from`/`to` bound `raised_at` (half-open, [from, to)).
+         */
         get: operations["monitoring.alarms"];
         put?: never;
         post?: never;
@@ -2187,7 +2190,11 @@ export interface operations {
         parameters: {
             query?: {
                 active?: boolean;
+                controller_id?: number;
+                from?: string;
                 limit?: number;
+                severity?: "info" | "warning" | "critical";
+                to?: string;
             };
             header?: never;
             path?: never;

@@ -1,0 +1,141 @@
+import { useId, useMemo, useRef, useState } from 'react';
+import type uPlot from 'uplot';
+import { formatNumber, useUplot, zonedDate } from './use-uplot';
+
+/** Columnar, downsampled series as the series endpoint answers them (t in epoch seconds). */
+export interface SeriesColumns {
+  t: number[];
+  min: (number | null)[];
+  max: (number | null)[];
+  avg: (number | null)[];
+}
+
+export interface TimeSeriesChartProps {
+  /** The channel's name, used in the accessible name. */
+  title: string;
+  unit: string | null;
+  timeZone: string;
+  /** The x range drawn, epoch seconds (the range asked for, even where there is no data). */
+  from: number;
+  to: number;
+  data: SeriesColumns;
+  /** Words for the range in the accessible name, e.g. "last 24 hours". */
+  rangeLabel: string;
+  /** Called with the dragged-over range (epoch seconds) when the user drags across the plot. */
+  onZoom?: (from: number, to: number) => void;
+  /** Text of the latest value, e.g. "1,234 µS/cm" (said in the accessible name). */
+  latest?: string;
+  height?: number;
+}
+
+const AVG = '#0b5cad';
+const BAND = 'rgba(11, 92, 173, 0.16)';
+const EDGE = 'rgba(11, 92, 173, 0.45)';
+
+let drawnMarked = false;
+
+/** Average, minimum and maximum over the drawn buckets (null when there is no reading). */
+function summarize(data: SeriesColumns) {
+  let min = Infinity;
+  let max = -Infinity;
+  let sum = 0;
+  let n = 0;
+  for (let i = 0; i < data.t.length; i++) {
+    const lo = data.min[i];
+    const hi = data.max[i];
+    const avg = data.avg[i];
+    if (lo !== null && lo !== undefined && lo < min) min = lo;
+    if (hi !== null && hi !== undefined && hi > max) max = hi;
+    if (avg !== null && avg !== undefined) {
+      sum += avg;
+      n++;
+    }
+  }
+  return n === 0 ? null : { min, max, avg: sum / n, buckets: n };
+}
+
+/**
+ * One channel over a range: the average as a line, the minimum–maximum of each bucket as a
+ * band (uPlot `bands`), times on the axis and in the legend in the facility's zone
+ * (uPlot.tzDate). Dragging across the plot asks the page for that range (zoom-fetch), the
+ * page fetches it at full resolution and hands the new data back. The canvas is an image
+ * with a name that says what it shows; a data summary sits beside it for screen readers.
+ */
+export function TimeSeriesChart({ title, unit, timeZone, from, to, data, rangeLabel, onZoom, latest, height = 220 }: TimeSeriesChartProps) {
+  const container = useRef<HTMLDivElement>(null);
+  const summaryId = useId();
+  const [showSummary, setShowSummary] = useState(false);
+  const range = useRef({ from, to });
+  range.current = { from, to };
+  const zoom = useRef(onZoom);
+  zoom.current = onZoom;
+  const marked = useRef(false);
+
+  const aligned = useMemo<uPlot.AlignedData>(() => [data.t, data.max, data.min, data.avg], [data]);
+  const unitSuffix = unit ? ` ${unit}` : '';
+  const value = (_u: uPlot, v: number | null) => (v === null ? '—' : `${formatNumber(v)}${unitSuffix}`);
+
+  useUplot(
+    container,
+    (width) => ({
+      width,
+      height,
+      tzDate: zonedDate(timeZone),
+      scales: { x: { time: true, range: () => [range.current.from, range.current.to] } },
+      series: [
+        {},
+        { label: 'Max', stroke: EDGE, width: 1, value },
+        { label: 'Min', stroke: EDGE, width: 1, value },
+        { label: 'Avg', stroke: AVG, width: 2, value },
+      ],
+      bands: [{ series: [1, 2], fill: BAND }],
+      axes: [{}, { size: 60, values: (_u, splits) => splits.map((v) => formatNumber(v)) }],
+      cursor: { drag: { x: true, y: false, setScale: false } },
+      legend: { live: true },
+      hooks: {
+        setSelect: [
+          (u) => {
+            if (u.select.width < 2) return;
+            const a = u.posToVal(u.select.left, 'x');
+            const b = u.posToVal(u.select.left + u.select.width, 'x');
+            u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+            zoom.current?.(Math.floor(a), Math.ceil(b));
+          },
+        ],
+        draw: [
+          (u) => {
+            if (marked.current || u.data[0].length === 0) return;
+            marked.current = true;
+            if (!drawnMarked) {
+              drawnMarked = true;
+              performance.mark('flowline:chart-drawn');
+            }
+          },
+        ],
+      },
+    }),
+    aligned,
+    `${timeZone}|${unit}|${height}`,
+  );
+
+  const stats = summarize(data);
+  const figures = stats
+    ? `average ${formatNumber(stats.avg)}${unitSuffix}, minimum ${formatNumber(stats.min)}${unitSuffix}, maximum ${formatNumber(stats.max)}${unitSuffix}`
+    : 'no readings in this range';
+  const label = `${title}, ${rangeLabel}: ${latest ? `latest ${latest}, ` : ''}${figures}.`;
+
+  return (
+    <div className="ts-chart">
+      <div ref={container} className="ts-chart-plot" role="img" aria-label={label} aria-describedby={summaryId} data-testid="chart" />
+      <button type="button" className="link small" aria-expanded={showSummary} aria-controls={summaryId} onClick={() => setShowSummary((s) => !s)}>
+        {showSummary ? 'Hide data summary' : 'Show data summary'}
+      </button>
+      <div id={summaryId} className={showSummary ? 'chart-summary' : 'chart-summary visually-hidden'}>
+        <p>
+          {title} from {new Date(from * 1000).toLocaleString('en-US', { timeZone })} to {new Date(to * 1000).toLocaleString('en-US', { timeZone })} ({timeZone}):{' '}
+          {stats ? `${figures}, over ${stats.buckets} ${stats.buckets === 1 ? 'bucket' : 'buckets'} with readings.` : 'no readings in this range.'}
+        </p>
+      </div>
+    </div>
+  );
+}
