@@ -1,4 +1,4 @@
-import { sql, type SelectQueryBuilder } from 'kysely';
+import { sql, type ExpressionBuilder, type SelectQueryBuilder } from 'kysely';
 import type { Reading } from '../domain/types.js';
 import type { Database } from './schema.js';
 import type { Executor } from './scoped-query.js';
@@ -176,17 +176,34 @@ interface Aggregate {
 }
 
 /**
- * The values of each bucket's first and last reading, looked up by (channel, time), which is
- * unique and indexed: portable SQL where SQLite's bare columns and PostgreSQL's DISTINCT ON differ.
+ * The value of the reading at (channel, time), which is unique and indexed: a correlated
+ * lookup rather than a join, whose plan PostgreSQL may get wrong on fresh statistics
+ * (scanning the channel's readings for each bucket). Portable where SQLite's bare columns
+ * and PostgreSQL's DISTINCT ON differ.
  */
+function valueAt(eb: ExpressionBuilder<{ b: Aggregate } & Database, 'b'>, time: 'b.first_time' | 'b.last_time') {
+  return eb.selectFrom('readings as r').select('r.value').whereRef('r.channel_id', '=', 'b.channel_id').whereRef('r.time', '=', time).$asScalar().$notNull();
+}
+
 function withEdgeValues(trx: Executor, aggregate: AggregateQuery) {
-  return trx
-    .selectFrom(aggregate.as('b'))
-    .innerJoin('readings as f', (join) => join.onRef('f.channel_id', '=', 'b.channel_id').onRef('f.time', '=', 'b.first_time'))
-    .innerJoin('readings as l', (join) => join.onRef('l.channel_id', '=', 'b.channel_id').onRef('l.time', '=', 'b.last_time'))
-    .select(['b.channel_id', 'b.bucket', 'b.count', 'b.min', 'b.max', 'b.sum', 'b.first_time', 'f.value as first_value', 'b.last_time', 'l.value as last_value'])
-    // SQLite reads `ON CONFLICT` after a join as the join's constraint unless a WHERE comes first.
-    .where(sql<boolean>`true`);
+  return (
+    trx
+      .selectFrom(aggregate.as('b'))
+      .select((eb) => [
+        'b.channel_id',
+        'b.bucket',
+        'b.count',
+        'b.min',
+        'b.max',
+        'b.sum',
+        'b.first_time',
+        valueAt(eb, 'b.first_time').as('first_value'),
+        'b.last_time',
+        valueAt(eb, 'b.last_time').as('last_value'),
+      ])
+      // SQLite would read `ON CONFLICT` right after a FROM as part of it unless a WHERE comes first.
+      .where(sql<boolean>`true`)
+  );
 }
 
 /** One bucket of a chart series, aggregated by the database. */
@@ -261,9 +278,8 @@ export async function seriesBuckets(
           .groupBy(['channel_id', 'bucket']);
   const rows = await db
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- both branches select the same columns
-    .selectFrom((grouped as SelectQueryBuilder<Database, any, Omit<Aggregate, 'first_time'>>).as('b'))
-    .innerJoin('readings as l', (join) => join.onRef('l.channel_id', '=', 'b.channel_id').onRef('l.time', '=', 'b.last_time'))
-    .select(['b.bucket', 'b.min', 'b.max', 'b.sum', 'b.count', 'l.value as last'])
+    .selectFrom((grouped as SelectQueryBuilder<Database, any, Aggregate>).as('b'))
+    .select((eb) => ['b.bucket', 'b.min', 'b.max', 'b.sum', 'b.count', valueAt(eb, 'b.last_time').as('last')])
     .$call(restrict)
     .orderBy('b.bucket')
     .execute();

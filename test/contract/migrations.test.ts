@@ -189,6 +189,7 @@ for (const factory of storeFactories()) {
       const channelRollupsDown = await migrator.migrateDown();
       expect(channelRollupsDown.error).toBeUndefined();
       expect(channelRollupsDown.results).toEqual([{ migrationName: '0008-channel-rollups', direction: 'Down', status: 'Success' }]);
+      expect(await tables(db, dialect)).toEqual([...INITIAL_TABLES, ...ROLLUP_TABLES, ...WEBHOOK_TABLES, ...API_CLIENT_TABLES, ...ONBOARDING_TABLES, ...SESSION_TABLES, ...MIGRATION_TABLES].sort());
 
       const sessionsDown = await migrator.migrateDown();
       expect(sessionsDown.error).toBeUndefined();
