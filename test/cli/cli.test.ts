@@ -28,8 +28,8 @@ describe('flowline CLI', () => {
   });
 
   it('migrates, creates a user with a token, and regenerates it', () => {
-    expect(flowline('migrate').stdout).toContain('applied: 0001-initial, 0002-flow-rollups, 0003-server-alarms, 0004-webhooks, 0005-api-clients, 0006-onboarding');
-    expect(flowline('migrate').stdout).toContain('already at 0006-onboarding');
+    expect(flowline('migrate').stdout).toContain('applied: 0001-initial, 0002-flow-rollups, 0003-server-alarms, 0004-webhooks, 0005-api-clients, 0006-onboarding, 0007-sessions, 0008-channel-rollups');
+    expect(flowline('migrate').stdout).toContain('already at 0008-channel-rollups');
 
     // A user without a customer is a platform operator only when the command line says so.
     const unsaid = flowline('user', 'create', '--email', 'Ops@Example.com', '--role', 'admin');
