@@ -134,8 +134,8 @@ async function startReceiver(): Promise<Receiver> {
 
 // --- helpers --------------------------------------------------------------------------------
 
-/** Polls until `probe` returns something truthy. */
-async function until<T>(what: string, probe: () => T | Promise<T>, timeoutMs = 5000): Promise<NonNullable<T>> {
+/** Polls until `probe` returns something truthy (15 s: a loaded CI machine is slow, a hang is still caught). */
+async function until<T>(what: string, probe: () => T | Promise<T>, timeoutMs = 15_000): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
