@@ -43,6 +43,8 @@ describe.skipIf(browserSkipReason !== null)('dashboard pages in Chromium', { tim
     const readings = [];
     for (let t = now - 26 * HOUR; t < now - 2 * 60_000; t += 10 * 60_000) readings.push({ channel: 'S11', time: new Date(t).toISOString(), value: 1000 + Math.round(100 * Math.sin(t / HOUR)) });
     readings.push({ channel: 'S11', time: new Date(now - 2 * 60_000).toISOString(), value: 1234.5 });
+    // Six hours every 5 minutes on Jan 1, 2026 (00:00–06:00 CST), for a short custom range: 1-minute buckets, most empty.
+    for (let t = Date.parse('2026-01-01T06:00:00Z'); t <= Date.parse('2026-01-01T12:00:00Z'); t += 5 * 60_000) readings.push({ channel: 'S11', time: new Date(t).toISOString(), value: 900 + (t / 60_000) % 50 });
     readings.push({ channel: 'R1', time: new Date(now - 2 * 60_000).toISOString(), value: 1 });
     await ingest(a.ingestKey, {
       readings,
@@ -69,6 +71,19 @@ describe.skipIf(browserSkipReason !== null)('dashboard pages in Chromium', { tim
 
   const signInAs = (context: BrowserContext, person: { email: string; password: string }) => signInContext(context, server, person);
   const signIn = (context: BrowserContext, who: 'a' | 'b' = 'a') => signInAs(context, server[who].user);
+
+  /** Opaque pixels of the average line's colour (#0b5cad) on a chart's canvas: > 0 when a line was drawn. */
+  async function linePixels(page: Page, name: RegExp): Promise<number> {
+    return page
+      .getByRole('img', { name })
+      .locator('canvas')
+      .evaluate((canvas: HTMLCanvasElement) => {
+        const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+        let n = 0;
+        for (let i = 0; i < data.length; i += 4) if (data[i + 3]! > 200 && data[i + 2]! > 140 && data[i]! < 60) n++;
+        return n;
+      });
+  }
 
   async function checkPage(page: Page, name: string): Promise<void> {
     expect(await accessibilityViolations(page)).toEqual([]);
@@ -138,15 +153,20 @@ describe.skipIf(browserSkipReason !== null)('dashboard pages in Chromium', { tim
     await page.mouse.up();
     await page.getByRole('button', { name: 'Reset zoom' }).waitFor();
     await expect.poll(() => shown.textContent()).not.toBe(before);
-    await page.getByRole('img', { name: /^Conductivity, .* to .*: latest/ }).waitFor();
+    await page.getByRole('img', { name: /^Conductivity, .* to .*: / }).waitFor();
+    // 1-minute buckets for readings every 10 minutes: the line is joined across the empty buckets.
+    await expect.poll(() => linePixels(page, /^Conductivity, .* to .*: /)).toBeGreaterThan(200);
     await page.getByRole('button', { name: 'Reset zoom' }).click();
     await expect.poll(() => shown.textContent()).toBe(before);
 
     await page.getByLabel(/^From/).fill('2026-01-01T00:00');
-    await page.getByLabel(/^To/).fill('2026-01-02T00:00');
+    await page.getByLabel(/^To/).fill('2026-01-01T06:00');
     await page.getByRole('button', { name: 'Show custom range' }).click();
-    await page.waitForURL(/range=custom&from=2026-01-01T06%3A00%3A00.000Z&to=2026-01-02T06%3A00%3A00.000Z/);
-    await page.getByRole('img', { name: /^Conductivity, Jan 1, 2026, 12:00\sAM CST to Jan 2, 2026, 12:00\sAM CST: latest/ }).waitFor();
+    await page.waitForURL(/range=custom&from=2026-01-01T06%3A00%3A00.000Z&to=2026-01-01T12%3A00%3A00.000Z/);
+    const custom = /^Conductivity, Jan 1, 2026, 12:00\sAM CST to Jan 1, 2026, 6:00\sAM CST: /;
+    await page.getByRole('img', { name: custom }).waitFor();
+    // Readings every 5 minutes in 1-minute buckets: drawn as a line, not as nothing.
+    await expect.poll(() => linePixels(page, custom)).toBeGreaterThan(200);
   });
 
   test("a flow sensor's volume bars and table equal the FlowCommand API's figures", async ({ page, context }) => {

@@ -54,6 +54,37 @@ function summarize(data: SeriesColumns) {
   return n === 0 ? null : { min, max, avg: sum / n, buckets: n };
 }
 
+/** A gap shorter than this (seconds) is joined: readings may come every 5 minutes into 1-minute buckets. */
+const MIN_OUTAGE = 15 * 60;
+
+/**
+ * The shortest gap between readings drawn as a break in the line: three times the median
+ * spacing of the buckets with a reading, and never under 15 minutes. Shorter runs of empty
+ * buckets are only the device's own cadence (finer buckets than readings) and are joined.
+ */
+export function outageThreshold(t: number[], values: (number | null)[]): number {
+  const spacings: number[] = [];
+  let prev: number | null = null;
+  for (let i = 0; i < t.length; i++) {
+    if (values[i] === null || values[i] === undefined) continue;
+    if (prev !== null) spacings.push(t[i]! - prev);
+    prev = t[i]!;
+  }
+  if (spacings.length === 0) return MIN_OUTAGE;
+  spacings.sort((a, b) => a - b);
+  const median = spacings[Math.floor(spacings.length / 2)]!;
+  return Math.max(3 * median, MIN_OUTAGE);
+}
+
+/** The last bucket with a reading: its value (average) and start, or null. */
+export function lastInRange(data: SeriesColumns): { value: number; t: number } | null {
+  for (let i = data.t.length - 1; i >= 0; i--) {
+    const v = data.avg[i];
+    if (v !== null && v !== undefined) return { value: v, t: data.t[i]! };
+  }
+  return null;
+}
+
 /**
  * One channel over a range: the average as a line, the minimum–maximum of each bucket as a
  * band (uPlot `bands`), times on the axis and in the legend in the facility's zone
@@ -72,8 +103,28 @@ export function TimeSeriesChart({ title, unit, timeZone, from, to, data, rangeLa
   const marked = useRef(false);
 
   const aligned = useMemo<uPlot.AlignedData>(() => [data.t, data.max, data.min, data.avg], [data]);
+  const outage = useRef(MIN_OUTAGE);
+  outage.current = useMemo(() => outageThreshold(data.t, data.avg), [data]);
   const unitSuffix = unit ? ` ${unit}` : '';
   const value = (_u: uPlot, v: number | null) => (v === null ? '—' : `${formatNumber(v)}${unitSuffix}`);
+
+  // Breaks in the line only where readings stopped for longer than the device's cadence: the
+  // gaps uPlot finds (canvas pixels between the readings on either side) are kept when they
+  // span more time than the threshold.
+  const keepOutages: uPlot.Series.GapsRefiner = (u, _si, _i0, _i1, gaps) => {
+    const { min, max } = u.scales.x ?? {};
+    if (min === undefined || max === undefined || max <= min || gaps.length === 0) return gaps;
+    const pxPerSecond = u.bbox.width / (max - min);
+    const threshold = outage.current * pxPerSecond;
+    return gaps.filter(([a, b]) => b - a > threshold);
+  };
+  // Points on the line when there are few readings in view (a lone reading between outages is a dot).
+  const sparse: uPlot.Series.Points.Show = (u, si, i0, i1) => {
+    const ys = u.data[si]!;
+    let n = 0;
+    for (let i = i0; i <= i1; i++) if (ys[i] !== null && ys[i] !== undefined) n++;
+    return n <= u.bbox.width / devicePixelRatio / 12;
+  };
 
   useUplot(
     container,
@@ -84,9 +135,9 @@ export function TimeSeriesChart({ title, unit, timeZone, from, to, data, rangeLa
       scales: { x: { time: true, range: () => [range.current.from, range.current.to] } },
       series: [
         {},
-        { label: 'Max', stroke: EDGE, width: 1, value },
-        { label: 'Min', stroke: EDGE, width: 1, value },
-        { label: 'Avg', stroke: AVG, width: 2, value },
+        { label: 'Max', stroke: EDGE, width: 1, value, gaps: keepOutages },
+        { label: 'Min', stroke: EDGE, width: 1, value, gaps: keepOutages },
+        { label: 'Avg', stroke: AVG, width: 2, value, gaps: keepOutages, points: { show: sparse } },
       ],
       bands: [{ series: [1, 2], fill: BAND }],
       axes: [{}, { size: 60, values: (_u, splits) => splits.map((v) => formatNumber(v)) }],
