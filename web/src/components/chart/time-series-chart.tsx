@@ -1,5 +1,6 @@
 import { useId, useMemo, useRef, useState } from 'react';
 import type uPlot from 'uplot';
+import { formatDateTime } from '../../lib/time';
 import { formatNumber, useUplot, zonedDate } from './use-uplot';
 
 /** Columnar, downsampled series as the series endpoint answers them (t in epoch seconds). */
@@ -19,11 +20,15 @@ export interface TimeSeriesChartProps {
   from: number;
   to: number;
   data: SeriesColumns;
-  /** Words for the range in the accessible name, e.g. "last 24 hours". */
+  /** Words for the range in the accessible name, e.g. "past 24 hours". */
   rangeLabel: string;
   /** Called with the dragged-over range (epoch seconds) when the user drags across the plot. */
   onZoom?: (from: number, to: number) => void;
-  /** Text of the latest value, e.g. "1,234 µS/cm" (said in the accessible name). */
+  /**
+   * Text of the channel's live value, e.g. "1,234 µS/cm", said as "latest …" in the accessible
+   * name; only for a range that ends now. Otherwise the name says the last bucket with a
+   * reading in the range ("last in range …").
+   */
   latest?: string;
   height?: number;
 }
@@ -173,7 +178,9 @@ export function TimeSeriesChart({ title, unit, timeZone, from, to, data, rangeLa
   const figures = stats
     ? `average ${formatNumber(stats.avg)}${unitSuffix}, minimum ${formatNumber(stats.min)}${unitSuffix}, maximum ${formatNumber(stats.max)}${unitSuffix}`
     : 'no readings in this range';
-  const label = `${title}, ${rangeLabel}: ${latest ? `latest ${latest}, ` : ''}${figures}.`;
+  const last = lastInRange(data);
+  const lastText = latest ? `latest ${latest}, ` : last ? `last in range ${formatNumber(last.value)}${unitSuffix} at ${formatDateTime(last.t * 1000, timeZone)}, ` : '';
+  const label = `${title}, ${rangeLabel}: ${lastText}${figures}.`;
 
   return (
     <div className="ts-chart">

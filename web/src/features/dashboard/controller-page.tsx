@@ -194,7 +194,7 @@ function ChannelChart(props: { channel: Channel; timeZone: string; from: number;
           data={series.data}
           rangeLabel={rangeLabel}
           onZoom={onZoom}
-          {...(channel.latest_value === null ? {} : { latest })}
+          {...(channel.latest_value === null || !live ? {} : { latest })}
         />
       )}
     </article>

@@ -16,9 +16,9 @@ const VOLUME_REFRESH_MS = 60_000;
 
 /** Flow-volume ranges; over 3 days the page adds daily bars (days in the facility's zone). */
 const FLOW_RANGES = {
-  '24h': { label: 'Last 24 hours', short: '24 hours', days: 1 },
-  '7d': { label: 'Last 7 days', short: '7 days', days: 7 },
-  '30d': { label: 'Last 30 days', short: '30 days', days: 30 },
+  '24h': { label: 'Past 24 hours', short: '24 hours', days: 1 },
+  '7d': { label: 'Past 7 days', short: '7 days', days: 7 },
+  '30d': { label: 'Past 30 days', short: '30 days', days: 30 },
 } as const;
 type FlowRange = keyof typeof FLOW_RANGES;
 const DAILY_AFTER_DAYS = 3;
