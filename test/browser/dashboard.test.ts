@@ -177,8 +177,13 @@ describe.skipIf(browserSkipReason !== null)('dashboard pages in Chromium', { tim
     await page.goto(`${server.base}/app/flow-sensors/${sensorId}`);
     await page.getByRole('heading', { level: 1, name: 'Acme Water Inlet Meter' }).waitFor();
     await page.getByRole('img', { name: /^Hourly volume in barrels/ }).waitFor();
-    const to = Math.ceil(Date.now() / HOUR) * HOUR;
-    const from = to - 24 * HOUR;
+    // The range ends now (never in the future): the current hour so far and the 23 before it.
+    const times = page.getByTestId('volume-range').locator('time');
+    const from = Date.parse((await times.nth(0).getAttribute('datetime'))!);
+    const to = Date.parse((await times.nth(1).getAttribute('datetime'))!);
+    expect(to).toBeLessThanOrEqual(Date.now());
+    expect(to - from).toBeGreaterThan(23 * HOUR);
+    expect(to - from).toBeLessThanOrEqual(24 * HOUR);
     const base = `/api/v1/flow_sensors/${sensorId}`;
     const total = await apiGet<{ flow_volume: number }>(`${base}/flow_volume/${isoSeconds(from)}/${isoSeconds(to)}/`);
     const hours = await apiGet<{ results: { flow_volume: number; start: string }[] }>(`${base}/flow_volume_hours/${isoSeconds(from)}/${isoSeconds(to)}/`);
@@ -188,6 +193,8 @@ describe.skipIf(browserSkipReason !== null)('dashboard pages in Chromium', { tim
     await page.getByRole('button', { name: 'Show table' }).click();
     const table = page.getByRole('table', { name: /Hourly volume/ });
     const cells = await table.locator('tbody td').allTextContents();
+    expect(await table.locator('tbody th').last().textContent()).toMatch(/\(so far\)$/);
+    expect(await table.locator('tbody th').filter({ hasText: 'so far' }).count()).toBe(1);
     const expected = [...hours.results].sort((x, y) => Date.parse(x.start) - Date.parse(y.start)).map((h) => numberFormat.format(h.flow_volume));
     expect(cells).toEqual(expected);
     expect(await table.locator('tfoot td').textContent()).toBe(numberFormat.format(total.flow_volume));
@@ -202,6 +209,14 @@ describe.skipIf(browserSkipReason !== null)('dashboard pages in Chromium', { tim
     const dailySum = dailyCells.reduce((sum, text) => sum + Number(text.replaceAll(',', '')), 0);
     const weekTotal = Number((await daily.locator('tfoot td').textContent())!.replaceAll(',', ''));
     expect(Math.abs(dailySum - weekTotal)).toBeLessThan(0.05);
+    expect(await daily.locator('tbody th').last().textContent()).toMatch(/\(so far\)$/);
+    // Days are summed from the hourly answer: today's figure is the API's flow_volume from local midnight to now.
+    const weekTimes = page.getByTestId('volume-range').locator('time');
+    const weekEnd = Date.parse((await weekTimes.nth(1).getAttribute('datetime'))!);
+    const [hh, mm] = new Date(weekEnd).toLocaleString('en-US', { timeZone: 'America/Chicago', hourCycle: 'h23', hour: '2-digit', minute: '2-digit' }).split(':').map(Number);
+    const todayStart = weekEnd - (hh! * 60 + mm!) * 60_000;
+    const today = await apiGet<{ flow_volume: number }>(`${base}/flow_volume/${isoSeconds(todayStart)}/${isoSeconds(weekEnd)}/`);
+    expect(await daily.locator('tbody td').last().textContent()).toBe(numberFormat.format(today.flow_volume));
   });
 
   test('the alarm history filters by severity, active and controller', async ({ page, context }) => {
