@@ -125,11 +125,17 @@ describe.skipIf(browserSkipReason !== null)('dashboard pages in Chromium', { tim
 
   test('the controller page draws a chart per channel, changes range and zooms by dragging', async ({ page, context }) => {
     await signIn(context);
+    const warnings: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'warning') warnings.push(message.text());
+    });
     await page.goto(`${server.base}/app/controllers/${server.a.controller.id}`);
     await page.getByRole('heading', { level: 1, name: 'Acme Water Tower Controller' }).waitFor();
     const chart = page.getByRole('img', { name: /^Conductivity, past 24 hours: latest 1,(234\.5|500) µS\/cm, average/ });
     await chart.waitFor();
     await page.waitForFunction(() => performance.getEntriesByName('flowline:chart-drawn').length > 0);
+    // A lazy page on a first load has its fallback (React Router warns otherwise).
+    expect(warnings.filter((w) => w.includes('HydrateFallback'))).toEqual([]);
     await checkPage(page, 'controller');
 
     // Range buttons keep the choice in the URL.
