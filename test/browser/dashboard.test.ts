@@ -249,6 +249,26 @@ describe.skipIf(browserSkipReason !== null)('dashboard pages in Chromium', { tim
     await page.getByText('No alarms match these filters.').waitFor();
   });
 
+  test('a controller that never sent data shows an empty state (admins get the link to its key), and an unnamed channel its number once', async ({ page, context }) => {
+    const { a } = server;
+    const silent = await server.store.createController(PLATFORM_SCOPE, { facilityId: a.facility.id, serialNumber: '9100000001', model: 'W900', name: 'Acme Silent Controller', ingestKeyHash: digestSecret(newIngestKey()) });
+    const process = await server.store.createProcess(PLATFORM_SCOPE, { controllerId: silent.id, name: 'Boiler' });
+    await server.store.createChannel(PLATFORM_SCOPE, { controllerId: silent.id, processId: process.id, number: 'S12', name: 'S12', kind: 'input', type: 'ph', unit: 'pH' });
+    await signInAs(context, a.admin);
+    await page.goto(`${server.base}/app/controllers/${silent.id}`);
+    const empty = page.getByRole('region', { name: 'No readings yet' });
+    await empty.getByText(/the device sends them with its ingest key/).waitFor();
+    expect(await empty.getByRole('link').getAttribute('href')).toBe(`/app/admin/controllers/${silent.id}`);
+    expect(await page.locator('canvas').count()).toBe(0);
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await screenshot(page, 'controller-never-seen');
+    await page.goto(`${server.base}/app/`);
+    const card = page.getByRole('article', { name: 'Acme Silent Controller' });
+    await card.getByText('S12').first().waitFor();
+    expect(await card.getByText('S12 S12').count()).toBe(0);
+    expect(await card.textContent()).not.toMatch(/S12\s*S12/);
+  });
+
   test("a user of customer A opening customer B's controller or sensor URL sees Not found", async ({ page, context, allowConsoleErrors }) => {
     allowConsoleErrors('404');
     await signIn(context);

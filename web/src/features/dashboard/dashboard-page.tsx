@@ -175,7 +175,13 @@ function ControllerCard({ controller, facility, alarms, now }: { controller: Con
             {controller.channels.map((ch) => (
               <tr key={ch.id}>
                 <th scope="row">
-                  {ch.name} <span className="muted mono small">{ch.number}</span>
+                  {!ch.name || ch.name === ch.number ? (
+                    <span className="mono">{ch.number}</span>
+                  ) : (
+                    <>
+                      {ch.name} <span className="muted mono small">{ch.number}</span>
+                    </>
+                  )}
                 </th>
                 <td className="num">
                   {formatValue(ch.latest_value, ch.unit)}
