@@ -203,6 +203,8 @@ describe.skipIf(browserSkipReason !== null)('Admin in Chromium', { timeout: 120_
 
     // Rotate with no overlap: the new key works, the first one stops at once.
     const keys = page.getByRole('region', { name: 'Ingest keys' });
+    // The key's times are its facility's (America/Chicago), with the zone's abbreviation.
+    await expect.poll(() => keys.getByRole('table').textContent()).toMatch(/\d{4}, \d{1,2}:\d\d\s[AP]M C[SD]T/);
     await keys.getByLabel('Previous keys keep working for').selectOption('0');
     await keys.getByRole('button', { name: 'Rotate key' }).click();
     const newKeyBox = keys.getByLabel('Ingest key', { exact: true });

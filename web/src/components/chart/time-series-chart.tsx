@@ -139,7 +139,8 @@ export function TimeSeriesChart({ title, unit, timeZone, from, to, data, rangeLa
       tzDate: zonedDate(timeZone),
       scales: { x: { time: true, range: () => [range.current.from, range.current.to] } },
       series: [
-        {},
+        // The legend's time in the same format as every other time of the app (facility's zone).
+        { value: (_u: uPlot, v: number | null) => (v === null ? '—' : formatDateTime(v * 1000, timeZone)) },
         { label: 'Max', stroke: EDGE, width: 1, value, gaps: keepOutages },
         { label: 'Min', stroke: EDGE, width: 1, value, gaps: keepOutages },
         { label: 'Avg', stroke: AVG, width: 2, value, gaps: keepOutages, points: { show: sparse } },
@@ -190,7 +191,7 @@ export function TimeSeriesChart({ title, unit, timeZone, from, to, data, rangeLa
       </button>
       <div id={summaryId} className={showSummary ? 'chart-summary' : 'chart-summary visually-hidden'}>
         <p>
-          {title} from {new Date(from * 1000).toLocaleString('en-US', { timeZone })} to {new Date(to * 1000).toLocaleString('en-US', { timeZone })} ({timeZone}):{' '}
+          {title} from {formatDateTime(from * 1000, timeZone)} to {formatDateTime(to * 1000, timeZone)} ({timeZone}):{' '}
           {stats ? `${figures}, over ${stats.buckets} ${stats.buckets === 1 ? 'bucket' : 'buckets'} with readings.` : 'no readings in this range.'}
         </p>
       </div>

@@ -3,7 +3,7 @@ import { Link } from 'react-router';
 import { EmptyState, ErrorMessage, Loading, PageHeader } from '../../components/ui/ui';
 import { paths } from '../../config/paths';
 import { useSession } from '../../lib/session';
-import { formatAgo, formatDateTime, zoneAbbreviation } from '../../lib/time';
+import { formatAgo, formatDateTime, formatLocalClock, zoneAbbreviation } from '../../lib/time';
 import {
   alarmsQuery,
   controllersQuery,
@@ -35,7 +35,7 @@ export function DashboardPage() {
       description={
         <>
           Latest values, updated every {LIVE_REFRESH_MS / 1000} seconds without reloading.{' '}
-          {controllers.dataUpdatedAt ? <span>Last updated {new Date(controllers.dataUpdatedAt).toLocaleTimeString('en-US')}.</span> : null}
+          {controllers.dataUpdatedAt ? <span>Last updated {formatLocalClock(controllers.dataUpdatedAt)}.</span> : null}
         </>
       }
       actions={<Link to={paths.alarms}>Alarm history</Link>}
