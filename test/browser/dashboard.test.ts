@@ -108,6 +108,8 @@ describe.skipIf(browserSkipReason !== null)('dashboard pages in Chromium', { tim
     const card = page.getByRole('article', { name: 'Acme Water Tower Controller' });
     await card.getByText('Online').waitFor();
     await expect.poll(() => card.getByRole('row', { name: /Conductivity/ }).textContent()).toContain('1,234.5 µS/cm');
+    // A relay without a unit is on or off, not 1 or 0.
+    expect(await card.getByRole('row', { name: /Bleed/ }).textContent()).toMatch(/Bleed\s*R1\s*On/);
     const meter = page.getByRole('article', { name: 'Acme Water Inlet Meter' });
     await meter.getByText(/bbl\/day/).first().waitFor();
     expect(await meter.getByRole('link', { name: 'Acme Water Inlet Meter' }).getAttribute('href')).toBe(`/app/flow-sensors/${sensorId}`);
@@ -120,7 +122,7 @@ describe.skipIf(browserSkipReason !== null)('dashboard pages in Chromium', { tim
 
     // A new reading shows up without a reload (the page polls every 15 s).
     await ingest(server.a.ingestKey, { readings: [{ channel: 'S11', time: new Date().toISOString(), value: 1500 }] });
-    await expect.poll(() => card.getByRole('row', { name: /Conductivity/ }).textContent(), { timeout: 40_000, interval: 500 }).toContain('1,500 µS/cm');
+    await expect.poll(() => card.getByRole('row', { name: /Conductivity/ }).textContent(), { timeout: 40_000, interval: 500 }).toContain('1,500.0 µS/cm');
   });
 
   test('the controller page draws a chart per channel, changes range and zooms by dragging', async ({ page, context }) => {
@@ -131,7 +133,7 @@ describe.skipIf(browserSkipReason !== null)('dashboard pages in Chromium', { tim
     });
     await page.goto(`${server.base}/app/controllers/${server.a.controller.id}`);
     await page.getByRole('heading', { level: 1, name: 'Acme Water Tower Controller' }).waitFor();
-    const chart = page.getByRole('img', { name: /^Conductivity, past 24 hours: latest 1,(234\.5|500) µS\/cm, average/ });
+    const chart = page.getByRole('img', { name: /^Conductivity, past 24 hours: latest 1,(234\.5|500\.0) µS\/cm, average/ });
     await chart.waitFor();
     await page.waitForFunction(() => performance.getEntriesByName('flowline:chart-drawn').length > 0);
     // A lazy page on a first load has its fallback (React Router warns otherwise).

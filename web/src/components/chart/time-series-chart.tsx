@@ -1,7 +1,7 @@
 import { useId, useMemo, useRef, useState } from 'react';
 import type uPlot from 'uplot';
 import { formatDateTime } from '../../lib/time';
-import { formatNumber, useUplot, zonedDate } from './use-uplot';
+import { formatNumber as formatAny, useUplot, zonedDate } from './use-uplot';
 
 /** Columnar, downsampled series as the series endpoint answers them (t in epoch seconds). */
 export interface SeriesColumns {
@@ -30,6 +30,8 @@ export interface TimeSeriesChartProps {
    * reading in the range ("last in range …").
    */
   latest?: string;
+  /** Decimals of every figure of the channel (legend, name, summary); at most 2 when not given. */
+  decimals?: number;
   height?: number;
 }
 
@@ -57,6 +59,12 @@ function summarize(data: SeriesColumns) {
     }
   }
   return n === 0 ? null : { min, max, avg: sum / n, buckets: n };
+}
+
+/** Numbers with exactly `decimals` decimals (one channel's figures all alike). */
+function fixedNumber(decimals: number) {
+  const f = new Intl.NumberFormat('en-US', { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
+  return (v: number | null | undefined) => (v === null || v === undefined || Number.isNaN(v) ? '—' : f.format(v));
 }
 
 /** A gap shorter than this (seconds) is joined: readings may come every 5 minutes into 1-minute buckets. */
@@ -97,7 +105,8 @@ export function lastInRange(data: SeriesColumns): { value: number; t: number } |
  * page fetches it at full resolution and hands the new data back. The canvas is an image
  * with a name that says what it shows; a data summary sits beside it for screen readers.
  */
-export function TimeSeriesChart({ title, unit, timeZone, from, to, data, rangeLabel, onZoom, latest, height = 220 }: TimeSeriesChartProps) {
+export function TimeSeriesChart({ title, unit, timeZone, from, to, data, rangeLabel, onZoom, latest, decimals, height = 220 }: TimeSeriesChartProps) {
+  const formatNumber = useMemo(() => (decimals === undefined ? formatAny : fixedNumber(decimals)), [decimals]);
   const container = useRef<HTMLDivElement>(null);
   const summaryId = useId();
   const [showSummary, setShowSummary] = useState(false);
@@ -146,7 +155,7 @@ export function TimeSeriesChart({ title, unit, timeZone, from, to, data, rangeLa
         { label: 'Avg', stroke: AVG, width: 2, value, gaps: keepOutages, points: { show: sparse } },
       ],
       bands: [{ series: [1, 2], fill: BAND }],
-      axes: [{}, { size: 60, values: (_u, splits) => splits.map((v) => formatNumber(v)) }],
+      axes: [{}, { size: 60, values: (_u, splits) => splits.map((v) => formatAny(v)) }],
       cursor: { drag: { x: true, y: false, setScale: false } },
       legend: { live: true },
       hooks: {
@@ -172,7 +181,7 @@ export function TimeSeriesChart({ title, unit, timeZone, from, to, data, rangeLa
       },
     }),
     aligned,
-    `${timeZone}|${unit}|${height}`,
+    `${timeZone}|${unit}|${height}|${decimals}`,
   );
 
   const stats = summarize(data);

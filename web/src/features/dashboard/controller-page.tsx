@@ -13,7 +13,8 @@ import {
   controllerDetailQuery,
   controllersQuery,
   facilitiesQuery,
-  formatValue,
+  channelDecimals,
+  formatReading,
   isFlowSensor,
   LINK_STATE_BADGE,
   LINK_STATE_LABEL,
@@ -195,7 +196,7 @@ export function ChannelName({ channel }: { channel: Pick<Channel, 'name' | 'numb
 function ChannelChart(props: { channel: Channel; timeZone: string; from: number; to: number; width: number; rangeLabel: string; live: boolean; onZoom: (from: number, to: number) => void }) {
   const { channel, timeZone, from, to, width, rangeLabel, live, onZoom } = props;
   const series = useQuery(seriesQuery(channel.id, from, to, width, live ? SERIES_REFRESH_MS : false));
-  const latest = formatValue(channel.latest_value, channel.unit);
+  const latest = formatReading(channel.latest_value, channel);
   const headingId = `channel-${channel.id}`;
   return (
     <article className="card chart-card" aria-labelledby={headingId}>
@@ -222,6 +223,7 @@ function ChannelChart(props: { channel: Channel; timeZone: string; from: number;
           data={series.data}
           rangeLabel={rangeLabel}
           onZoom={onZoom}
+          decimals={channelDecimals(channel)}
           {...(channel.latest_value === null || !live ? {} : { latest })}
         />
       )}

@@ -8,7 +8,7 @@ import {
   alarmsQuery,
   controllersQuery,
   facilitiesQuery,
-  formatValue,
+  formatReading,
   isFlowSensor,
   LINK_STATE_BADGE,
   LINK_STATE_LABEL,
@@ -184,7 +184,7 @@ function ControllerCard({ controller, facility, alarms, now }: { controller: Con
                   )}
                 </th>
                 <td className="num">
-                  {formatValue(ch.latest_value, ch.unit)}
+                  {formatReading(ch.latest_value, ch)}
                   {ch.latest_time ? (
                     <span className="visually-hidden"> at {formatDateTime(ch.latest_time, facility.time_zone)}</span>
                   ) : null}
