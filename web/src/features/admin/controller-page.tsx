@@ -237,9 +237,25 @@ function IngestKeys({ controllerId, timeZone }: { controllerId: number; timeZone
           )}
         </Field>
         <div className="field">
-          <button type="submit" className="primary" disabled={rotate.isPending}>
-            Rotate key
-          </button>
+          {overlap === 0 && live.length > 0 ? (
+            // No overlap cuts the device off at once: confirmed like a revoke.
+            <ConfirmButton
+              label="Rotate key"
+              title="Rotate with no overlap?"
+              confirmLabel="Rotate and stop the current key now"
+              disabled={rotate.isPending}
+              onConfirm={() => {
+                setMessage(null);
+                rotate.mutate(overlap, { onSuccess: setRotated });
+              }}
+            >
+              The current key stops working at once: the device is refused until it sends with the new key.
+            </ConfirmButton>
+          ) : (
+            <button type="submit" className="primary" disabled={rotate.isPending}>
+              Rotate key
+            </button>
+          )}
         </div>
       </form>
       <ErrorMessage error={keys.error ?? rotate.error ?? revoke.error} />
