@@ -227,6 +227,16 @@ describe.skipIf(browserSkipReason !== null)('dashboard pages in Chromium', { tim
     expect(await daily.locator('tbody td').last().textContent()).toBe(numberFormat.format(today.flow_volume));
   });
 
+  test('signing in on the page moves the focus to the main heading of the page reached', async ({ page, allowConsoleErrors }) => {
+    allowConsoleErrors('401'); // GET /session before signing in
+    await page.goto(`${server.base}/app/sign-in?next=${encodeURIComponent('/app/alarms')}`);
+    await page.getByLabel('E-mail address').fill(server.a.user.email);
+    await page.getByLabel('Password').fill(server.a.user.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Alarms' }).waitFor();
+    await expect.poll(() => page.evaluate('document.activeElement && document.activeElement.tagName + " " + document.activeElement.textContent')).toBe('H1 Alarms');
+  });
+
   test('the alarm history filters by severity, active and controller', async ({ page, context }) => {
     await signIn(context);
     await page.goto(`${server.base}/app/alarms`);
