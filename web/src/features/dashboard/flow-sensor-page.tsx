@@ -131,7 +131,7 @@ function FlowSensorView({ id }: { id: string }) {
             </span>
           </span>
         }
-        actions={<Link to={paths.controller(id)}>Flowrate chart</Link>}
+        actions={<Link to={paths.controller(id)}>Controller page (flowrate readings)</Link>}
       />
       <Volumes id={id} timeZone={timeZone} />
     </>
