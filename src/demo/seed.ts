@@ -9,6 +9,7 @@ import { createAccount, issueApiToken } from '../domain/accounts.js';
 import { authenticate } from '../domain/auth.js';
 import { MAX_BATCH_READINGS } from '../domain/ingest.js';
 import { PLATFORM_SCOPE } from '../domain/scope.js';
+import { keyPrefix } from '../domain/onboarding.js';
 import { digestSecret, hashPassword, newIngestKey, newPassword } from '../domain/secrets.js';
 import type { Clock } from '../domain/time.js';
 import type { Channel, Controller } from '../domain/types.js';
@@ -144,6 +145,8 @@ async function seedController(store: Store, facilityId: number, spec: CatalogCon
     model: spec.model,
     name: spec.name,
     ingestKeyHash: digestSecret(ingestKey),
+    // The key's record keeps its first characters, as registration does, so the admin's key table can tell it apart.
+    ingestKeyPrefix: keyPrefix(ingestKey),
     ...(sensor
       ? { pipeDiameter: sensor.pipeDiameter, activatedAt: Date.parse(sensor.activatedAt), latitude: sensor.latitude, longitude: sensor.longitude, tag: sensor.tag }
       : {}),
@@ -402,7 +405,8 @@ async function reissueCredentials(store: Store, clock: Clock): Promise<DemoCrede
     const controller = await store.getControllerBySerial(PLATFORM_SCOPE, spec.serialNumber);
     if (!controller) continue;
     const ingestKey = newIngestKey();
-    await store.setControllerIngestKey(PLATFORM_SCOPE, controller.id, digestSecret(ingestKey));
+    const at = clock.now();
+    await store.rotateIngestKey(PLATFORM_SCOPE, controller.id, { keyHash: digestSecret(ingestKey), prefix: keyPrefix(ingestKey), at }, at);
     controllers.push(demoController(controller, ingestKey, await store.listChannels(PLATFORM_SCOPE, { controllerId: controller.id })));
   }
   return { admin: logins[0]!, otherCustomerUser: logins[1]!, controllers };

@@ -267,7 +267,8 @@ export async function updateChannel(store: Store, actor: Actor, id: number, chan
 /** The longest a rotated key may keep working beside its successor. */
 export const MAX_KEY_OVERLAP_MS = 30 * 24 * 60 * 60 * 1000;
 
-const keyPrefix = (key: string) => key.slice(0, INGEST_KEY_PREFIX.length + 6);
+/** The first characters of an ingest key kept in clear to tell keys apart (IngestKey.prefix). */
+export const keyPrefix = (key: string) => key.slice(0, INGEST_KEY_PREFIX.length + 6);
 
 /**
  * Issues a new ingest key. The controller's other keys keep working for `overlapMs` (so the

@@ -75,7 +75,8 @@ export function checkWebhookUrl(text: string, allowed: BlockList): URL {
   if (url.username || url.password) throw new DestinationError('Webhook URLs may not carry credentials; use the signing secret');
   const host = url.hostname.replace(/^\[|\]$/g, '');
   if (isIP(host) !== 0 && isForbiddenAddress(host, allowed)) {
-    throw new DestinationError(`${host} is a private, loopback or link-local address; an operator must allow its network (WEBHOOK_ALLOWED_NETWORKS)`);
+    // Said to customers: the reason, not the server's variable (the operator knows WEBHOOK_ALLOWED_NETWORKS).
+    throw new DestinationError(`${host} is a private, loopback or link-local address, not allowed by this server's settings; ask your Flowline operator`);
   }
   return url;
 }

@@ -178,6 +178,7 @@ describe.skipIf(browserSkipReason !== null)('Admin in Chromium', { timeout: 120_
     await keyBox.waitFor();
     const firstKey = await keyBox.inputValue();
     expect(firstKey).toMatch(/^flik_/);
+    await page.getByText('2 channels in 1 process.').waitFor();
     expect(await ingest(firstKey, 'S11')).toBe(200);
     await page.getByRole('link', { name: 'Tower 2 Controller' }).first().waitFor();
     await checkPage(page, 'sites');
@@ -203,8 +204,12 @@ describe.skipIf(browserSkipReason !== null)('Admin in Chromium', { timeout: 120_
 
     // Rotate with no overlap: the new key works, the first one stops at once.
     const keys = page.getByRole('region', { name: 'Ingest keys' });
+    // The key's times are its facility's (America/Chicago), with the zone's abbreviation.
+    await expect.poll(() => keys.getByRole('table').textContent()).toMatch(/\d{4}, \d{1,2}:\d\d\s[AP]M C[SD]T/);
     await keys.getByLabel('Previous keys keep working for').selectOption('0');
     await keys.getByRole('button', { name: 'Rotate key' }).click();
+    // No overlap cuts the device off at once: asked first, like a revoke.
+    await page.getByRole('dialog').getByRole('button', { name: 'Rotate and stop the current key now' }).click();
     const newKeyBox = keys.getByLabel('Ingest key', { exact: true });
     await newKeyBox.waitFor();
     const secondKey = await newKeyBox.inputValue();

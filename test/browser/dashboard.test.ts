@@ -43,6 +43,8 @@ describe.skipIf(browserSkipReason !== null)('dashboard pages in Chromium', { tim
     const readings = [];
     for (let t = now - 26 * HOUR; t < now - 2 * 60_000; t += 10 * 60_000) readings.push({ channel: 'S11', time: new Date(t).toISOString(), value: 1000 + Math.round(100 * Math.sin(t / HOUR)) });
     readings.push({ channel: 'S11', time: new Date(now - 2 * 60_000).toISOString(), value: 1234.5 });
+    // Six hours every 5 minutes on Jan 1, 2026 (00:00–06:00 CST), for a short custom range: 1-minute buckets, most empty.
+    for (let t = Date.parse('2026-01-01T06:00:00Z'); t <= Date.parse('2026-01-01T12:00:00Z'); t += 5 * 60_000) readings.push({ channel: 'S11', time: new Date(t).toISOString(), value: 900 + (t / 60_000) % 50 });
     readings.push({ channel: 'R1', time: new Date(now - 2 * 60_000).toISOString(), value: 1 });
     await ingest(a.ingestKey, {
       readings,
@@ -70,6 +72,21 @@ describe.skipIf(browserSkipReason !== null)('dashboard pages in Chromium', { tim
   const signInAs = (context: BrowserContext, person: { email: string; password: string }) => signInContext(context, server, person);
   const signIn = (context: BrowserContext, who: 'a' | 'b' = 'a') => signInAs(context, server[who].user);
 
+  /** Opaque pixels of the average line's colour (#0b5cad) on a chart's canvas: > 0 when a line was drawn. */
+  async function linePixels(page: Page, name: RegExp): Promise<number> {
+    return page
+      .getByRole('img', { name })
+      .locator('canvas')
+      .evaluate((element) => {
+        // The node tsconfig has no DOM types: the canvas's shape, as far as this reads it.
+        const canvas = element as unknown as { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } };
+        const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+        let n = 0;
+        for (let i = 0; i < data.length; i += 4) if (data[i + 3]! > 200 && data[i + 2]! > 140 && data[i]! < 60) n++;
+        return n;
+      });
+  }
+
   async function checkPage(page: Page, name: string): Promise<void> {
     expect(await accessibilityViolations(page)).toEqual([]);
     await screenshot(page, name);
@@ -91,6 +108,8 @@ describe.skipIf(browserSkipReason !== null)('dashboard pages in Chromium', { tim
     const card = page.getByRole('article', { name: 'Acme Water Tower Controller' });
     await card.getByText('Online').waitFor();
     await expect.poll(() => card.getByRole('row', { name: /Conductivity/ }).textContent()).toContain('1,234.5 µS/cm');
+    // A relay without a unit is on or off, not 1 or 0.
+    expect(await card.getByRole('row', { name: /Bleed/ }).textContent()).toMatch(/Bleed\s*R1\s*On/);
     const meter = page.getByRole('article', { name: 'Acme Water Inlet Meter' });
     await meter.getByText(/bbl\/day/).first().waitFor();
     expect(await meter.getByRole('link', { name: 'Acme Water Inlet Meter' }).getAttribute('href')).toBe(`/app/flow-sensors/${sensorId}`);
@@ -103,33 +122,39 @@ describe.skipIf(browserSkipReason !== null)('dashboard pages in Chromium', { tim
 
     // A new reading shows up without a reload (the page polls every 15 s).
     await ingest(server.a.ingestKey, { readings: [{ channel: 'S11', time: new Date().toISOString(), value: 1500 }] });
-    await expect.poll(() => card.getByRole('row', { name: /Conductivity/ }).textContent(), { timeout: 40_000, interval: 500 }).toContain('1,500 µS/cm');
+    await expect.poll(() => card.getByRole('row', { name: /Conductivity/ }).textContent(), { timeout: 40_000, interval: 500 }).toContain('1,500.0 µS/cm');
   });
 
   test('the controller page draws a chart per channel, changes range and zooms by dragging', async ({ page, context }) => {
     await signIn(context);
+    const warnings: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'warning') warnings.push(message.text());
+    });
     await page.goto(`${server.base}/app/controllers/${server.a.controller.id}`);
     await page.getByRole('heading', { level: 1, name: 'Acme Water Tower Controller' }).waitFor();
-    const chart = page.getByRole('img', { name: /^Conductivity, last 24 hours: latest 1,(234\.5|500) µS\/cm, average/ });
+    const chart = page.getByRole('img', { name: /^Conductivity, past 24 hours: latest 1,(234\.5|500\.0) µS\/cm, average/ });
     await chart.waitFor();
     await page.waitForFunction(() => performance.getEntriesByName('flowline:chart-drawn').length > 0);
+    // A lazy page on a first load has its fallback (React Router warns otherwise).
+    expect(warnings.filter((w) => w.includes('HydrateFallback'))).toEqual([]);
     await checkPage(page, 'controller');
 
     // Range buttons keep the choice in the URL.
     await page.getByRole('button', { name: '7 days', exact: true }).click();
     await page.waitForURL(/range=7d/);
-    await page.getByRole('img', { name: /^Conductivity, last 7 days:/ }).waitFor();
+    await page.getByRole('img', { name: /^Conductivity, past 7 days:/ }).waitFor();
     expect(await page.getByRole('button', { name: '7 days', exact: true }).getAttribute('aria-pressed')).toBe('true');
 
     // Custom range: labelled inputs in the facility's zone.
     await page.getByRole('button', { name: '24 hours', exact: true }).click();
     await page.waitForURL(/range=24h/);
-    await page.getByRole('img', { name: /^Conductivity, last 24 hours/ }).waitFor();
+    await page.getByRole('img', { name: /^Conductivity, past 24 hours/ }).waitFor();
     const shown = page.getByTestId('shown-range');
     const before = await shown.textContent();
 
     // Drag across the middle of the conductivity chart: the range narrows and a reset appears.
-    const plot = page.getByRole('img', { name: /^Conductivity, last 24 hours/ }).locator('.u-over');
+    const plot = page.getByRole('img', { name: /^Conductivity, past 24 hours/ }).locator('.u-over');
     const box = (await plot.boundingBox())!;
     await page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2);
     await page.mouse.down();
@@ -138,15 +163,21 @@ describe.skipIf(browserSkipReason !== null)('dashboard pages in Chromium', { tim
     await page.mouse.up();
     await page.getByRole('button', { name: 'Reset zoom' }).waitFor();
     await expect.poll(() => shown.textContent()).not.toBe(before);
-    await page.getByRole('img', { name: /^Conductivity, .* to .*: latest/ }).waitFor();
+    // A zoom is a past span: the name says its last reading, not the channel's live value.
+    await page.getByRole('img', { name: /^Conductivity, .* to .*: last in range [\d,.]+ µS\/cm at .* C[SD]T, average/ }).waitFor();
+    // 1-minute buckets for readings every 10 minutes: the line is joined across the empty buckets.
+    await expect.poll(() => linePixels(page, /^Conductivity, .* to .*: /)).toBeGreaterThan(200);
     await page.getByRole('button', { name: 'Reset zoom' }).click();
     await expect.poll(() => shown.textContent()).toBe(before);
 
     await page.getByLabel(/^From/).fill('2026-01-01T00:00');
-    await page.getByLabel(/^To/).fill('2026-01-02T00:00');
+    await page.getByLabel(/^To/).fill('2026-01-01T06:00');
     await page.getByRole('button', { name: 'Show custom range' }).click();
-    await page.waitForURL(/range=custom&from=2026-01-01T06%3A00%3A00.000Z&to=2026-01-02T06%3A00%3A00.000Z/);
-    await page.getByRole('img', { name: /^Conductivity, Jan 1, 2026, 12:00\sAM CST to Jan 2, 2026, 12:00\sAM CST: latest/ }).waitFor();
+    await page.waitForURL(/range=custom&from=2026-01-01T06%3A00%3A00.000Z&to=2026-01-01T12%3A00%3A00.000Z/);
+    const custom = /^Conductivity, Jan 1, 2026, 12:00\sAM CST to Jan 1, 2026, 6:00\sAM CST: last in range [\d,.]+ µS\/cm at Jan 1, 2026, \d+:\d\d\sAM CST, average/;
+    await page.getByRole('img', { name: custom }).waitFor();
+    // Readings every 5 minutes in 1-minute buckets: drawn as a line, not as nothing.
+    await expect.poll(() => linePixels(page, custom)).toBeGreaterThan(200);
   });
 
   test("a flow sensor's volume bars and table equal the FlowCommand API's figures", async ({ page, context }) => {
@@ -154,8 +185,13 @@ describe.skipIf(browserSkipReason !== null)('dashboard pages in Chromium', { tim
     await page.goto(`${server.base}/app/flow-sensors/${sensorId}`);
     await page.getByRole('heading', { level: 1, name: 'Acme Water Inlet Meter' }).waitFor();
     await page.getByRole('img', { name: /^Hourly volume in barrels/ }).waitFor();
-    const to = Math.ceil(Date.now() / HOUR) * HOUR;
-    const from = to - 24 * HOUR;
+    // The range ends now (never in the future): the current hour so far and the 23 before it.
+    const times = page.getByTestId('volume-range').locator('time');
+    const from = Date.parse((await times.nth(0).getAttribute('datetime'))!);
+    const to = Date.parse((await times.nth(1).getAttribute('datetime'))!);
+    expect(to).toBeLessThanOrEqual(Date.now());
+    expect(to - from).toBeGreaterThan(23 * HOUR);
+    expect(to - from).toBeLessThanOrEqual(24 * HOUR);
     const base = `/api/v1/flow_sensors/${sensorId}`;
     const total = await apiGet<{ flow_volume: number }>(`${base}/flow_volume/${isoSeconds(from)}/${isoSeconds(to)}/`);
     const hours = await apiGet<{ results: { flow_volume: number; start: string }[] }>(`${base}/flow_volume_hours/${isoSeconds(from)}/${isoSeconds(to)}/`);
@@ -165,6 +201,8 @@ describe.skipIf(browserSkipReason !== null)('dashboard pages in Chromium', { tim
     await page.getByRole('button', { name: 'Show table' }).click();
     const table = page.getByRole('table', { name: /Hourly volume/ });
     const cells = await table.locator('tbody td').allTextContents();
+    expect(await table.locator('tbody th').last().textContent()).toMatch(/\(so far\)$/);
+    expect(await table.locator('tbody th').filter({ hasText: 'so far' }).count()).toBe(1);
     const expected = [...hours.results].sort((x, y) => Date.parse(x.start) - Date.parse(y.start)).map((h) => numberFormat.format(h.flow_volume));
     expect(cells).toEqual(expected);
     expect(await table.locator('tfoot td').textContent()).toBe(numberFormat.format(total.flow_volume));
@@ -179,6 +217,24 @@ describe.skipIf(browserSkipReason !== null)('dashboard pages in Chromium', { tim
     const dailySum = dailyCells.reduce((sum, text) => sum + Number(text.replaceAll(',', '')), 0);
     const weekTotal = Number((await daily.locator('tfoot td').textContent())!.replaceAll(',', ''));
     expect(Math.abs(dailySum - weekTotal)).toBeLessThan(0.05);
+    expect(await daily.locator('tbody th').last().textContent()).toMatch(/\(so far\)$/);
+    // Days are summed from the hourly answer: today's figure is the API's flow_volume from local midnight to now.
+    const weekTimes = page.getByTestId('volume-range').locator('time');
+    const weekEnd = Date.parse((await weekTimes.nth(1).getAttribute('datetime'))!);
+    const [hh, mm] = new Date(weekEnd).toLocaleString('en-US', { timeZone: 'America/Chicago', hourCycle: 'h23', hour: '2-digit', minute: '2-digit' }).split(':').map(Number);
+    const todayStart = weekEnd - (hh! * 60 + mm!) * 60_000;
+    const today = await apiGet<{ flow_volume: number }>(`${base}/flow_volume/${isoSeconds(todayStart)}/${isoSeconds(weekEnd)}/`);
+    expect(await daily.locator('tbody td').last().textContent()).toBe(numberFormat.format(today.flow_volume));
+  });
+
+  test('signing in on the page moves the focus to the main heading of the page reached', async ({ page, allowConsoleErrors }) => {
+    allowConsoleErrors('401'); // GET /session before signing in
+    await page.goto(`${server.base}/app/sign-in?next=${encodeURIComponent('/app/alarms')}`);
+    await page.getByLabel('E-mail address').fill(server.a.user.email);
+    await page.getByLabel('Password').fill(server.a.user.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Alarms' }).waitFor();
+    await expect.poll(() => page.evaluate('document.activeElement && document.activeElement.tagName + " " + document.activeElement.textContent')).toBe('H1 Alarms');
   });
 
   test('the alarm history filters by severity, active and controller', async ({ page, context }) => {
@@ -203,6 +259,26 @@ describe.skipIf(browserSkipReason !== null)('dashboard pages in Chromium', { tim
     expect(await rows.nth(0).textContent()).toContain('Conductivity high');
     await page.getByLabel('Controller').selectOption({ label: 'Acme Water Inlet Meter' });
     await page.getByText('No alarms match these filters.').waitFor();
+  });
+
+  test('a controller that never sent data shows an empty state (admins get the link to its key), and an unnamed channel its number once', async ({ page, context }) => {
+    const { a } = server;
+    const silent = await server.store.createController(PLATFORM_SCOPE, { facilityId: a.facility.id, serialNumber: '9100000001', model: 'W900', name: 'Acme Silent Controller', ingestKeyHash: digestSecret(newIngestKey()) });
+    const process = await server.store.createProcess(PLATFORM_SCOPE, { controllerId: silent.id, name: 'Boiler' });
+    await server.store.createChannel(PLATFORM_SCOPE, { controllerId: silent.id, processId: process.id, number: 'S12', name: 'S12', kind: 'input', type: 'ph', unit: 'pH' });
+    await signInAs(context, a.admin);
+    await page.goto(`${server.base}/app/controllers/${silent.id}`);
+    const empty = page.getByRole('region', { name: 'No readings yet' });
+    await empty.getByText(/the device sends them with its ingest key/).waitFor();
+    expect(await empty.getByRole('link').getAttribute('href')).toBe(`/app/admin/controllers/${silent.id}`);
+    expect(await page.locator('canvas').count()).toBe(0);
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await screenshot(page, 'controller-never-seen');
+    await page.goto(`${server.base}/app/`);
+    const card = page.getByRole('article', { name: 'Acme Silent Controller' });
+    await card.getByText('S12').first().waitFor();
+    expect(await card.getByText('S12 S12').count()).toBe(0);
+    expect(await card.textContent()).not.toMatch(/S12\s*S12/);
   });
 
   test("a user of customer A opening customer B's controller or sensor URL sees Not found", async ({ page, context, allowConsoleErrors }) => {

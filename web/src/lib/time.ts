@@ -128,13 +128,24 @@ export function nextDay(dayStart: number, timeZone: string): number {
   return fromWallClock({ year: w.year, month: w.month, day: w.day, hour: 0, minute: 0 }, timeZone);
 }
 
+/** The reader's own zone (the browser's), UTC when it cannot tell. */
+export function localTimeZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+}
+
 /**
- * An ISO time in the reader's own zone (account and webhook times belong to no facility),
- * e.g. "3 Dec 2026, 18:40:05"; a dash for none.
+ * A time that belongs to no facility (accounts, keys, webhooks) in the reader's own zone, in
+ * the same format as facility times and with the zone's name: "Dec 3, 2026, 6:40 PM CET";
+ * a dash for none.
  */
-export function formatLocalTime(iso: string | null | undefined): string {
-  if (!iso) return '—';
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return iso;
-  return date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+export function formatLocalTime(t: number | string | Date | null | undefined): string {
+  if (t === null || t === undefined || t === '') return '—';
+  if (Number.isNaN(toMs(t))) return String(t);
+  return formatDateTime(t, localTimeZone());
+}
+
+/** Only the time of day with its zone, "6:40 PM CET", in the reader's zone (e.g. "last updated"). */
+export function formatLocalClock(t: number | string | Date): string {
+  const zone = localTimeZone();
+  return formatter(zone, { timeStyle: 'short' }).format(toMs(t)) + ` ${zoneAbbreviation(toMs(t), zone)}`;
 }

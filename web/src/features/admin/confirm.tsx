@@ -1,3 +1,4 @@
+import { formatDateTime, formatLocalTime } from '../../lib/time';
 import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
 
 /**
@@ -73,8 +74,11 @@ export function ConfirmButton({
   );
 }
 
-/** A time as the reader's browser shows it, with the ISO time in a <time> element. */
-export function Time({ iso }: { iso: string | null | undefined }) {
+/**
+ * A time in a <time> element: in the facility's zone with its abbreviation when it belongs to
+ * one (`timeZone`), otherwise in the reader's zone with its name (lib/time.ts, one format).
+ */
+export function Time({ iso, timeZone }: { iso: string | null | undefined; timeZone?: string | undefined }) {
   if (!iso) return <span className="muted">—</span>;
-  return <time dateTime={iso}>{new Date(iso).toLocaleString()}</time>;
+  return <time dateTime={iso}>{timeZone ? formatDateTime(iso, timeZone) : formatLocalTime(iso)}</time>;
 }

@@ -4,8 +4,9 @@ import { NotFound } from '../../app/layout';
 import { ErrorMessage, Field, Loading, Notice, PageHeader } from '../../components/ui/ui';
 import { paths } from '../../config/paths';
 import { ApiError } from '../../lib/api';
+import { formatDateTime, formatLocalTime } from '../../lib/time';
 import { useAdmin } from './admin-layout';
-import { useAddChannel, useAddProcess, useAssignChannel, useController, useIngestKeys, useRenameController, useRevokeKey, useRotateKey, type ControllerDetail, type IngestKey, type Rotated } from './api';
+import { useAddChannel, useAddProcess, useAssignChannel, useController, useFacilities, useIngestKeys, useRenameController, useRevokeKey, useRotateKey, type ControllerDetail, type IngestKey, type Rotated } from './api';
 import { ConfirmButton, Time } from './confirm';
 import { IngestKeyResult } from './register-controller';
 
@@ -195,7 +196,7 @@ function AddChannel({ detail }: { detail: ControllerDetail }) {
   );
 }
 
-function IngestKeys({ controllerId }: { controllerId: number }) {
+function IngestKeys({ controllerId, timeZone }: { controllerId: number; timeZone: string | undefined }) {
   const keys = useIngestKeys(controllerId);
   const rotate = useRotateKey(controllerId);
   const revoke = useRevokeKey(controllerId);
@@ -211,7 +212,7 @@ function IngestKeys({ controllerId }: { controllerId: number }) {
         <IngestKeyResult
           title="New ingest key"
           keyValue={rotated.key}
-          note={`The previous keys stop ${new Date(rotated.previous_keys_stop_at).getTime() <= Date.now() + 1000 ? 'now' : `at ${new Date(rotated.previous_keys_stop_at).toLocaleString()}`}.`}
+          note={`The previous keys stop ${new Date(rotated.previous_keys_stop_at).getTime() <= Date.now() + 1000 ? 'now' : `at ${timeZone ? formatDateTime(rotated.previous_keys_stop_at, timeZone) : formatLocalTime(rotated.previous_keys_stop_at)}`}.`}
           onDone={() => setRotated(null)}
         />
       ) : null}
@@ -236,9 +237,25 @@ function IngestKeys({ controllerId }: { controllerId: number }) {
           )}
         </Field>
         <div className="field">
-          <button type="submit" className="primary" disabled={rotate.isPending}>
-            Rotate key
-          </button>
+          {overlap === 0 && live.length > 0 ? (
+            // No overlap cuts the device off at once: confirmed like a revoke.
+            <ConfirmButton
+              label="Rotate key"
+              title="Rotate with no overlap?"
+              confirmLabel="Rotate and stop the current key now"
+              disabled={rotate.isPending}
+              onConfirm={() => {
+                setMessage(null);
+                rotate.mutate(overlap, { onSuccess: setRotated });
+              }}
+            >
+              The current key stops working at once: the device is refused until it sends with the new key.
+            </ConfirmButton>
+          ) : (
+            <button type="submit" className="primary" disabled={rotate.isPending}>
+              Rotate key
+            </button>
+          )}
         </div>
       </form>
       <ErrorMessage error={keys.error ?? rotate.error ?? revoke.error} />
@@ -266,10 +283,10 @@ function IngestKeys({ controllerId }: { controllerId: number }) {
                     <span className={`badge ${STATE_BADGE[k.state]}`}>{k.state}</span>
                   </td>
                   <td role="cell" data-label="Created">
-                    <Time iso={k.created_at} />
+                    <Time iso={k.created_at} timeZone={timeZone} />
                   </td>
                   <td role="cell" data-label="Stops">
-                    <Time iso={k.revoked_at ?? k.expires_at} />
+                    <Time iso={k.revoked_at ?? k.expires_at} timeZone={timeZone} />
                   </td>
                   <td role="cell" data-label="Actions">
                     {k.state === 'active' || k.state === 'expiring' ? (
@@ -311,6 +328,7 @@ export function ControllerAdminPage() {
   const id = Number(useParams().id);
   const valid = Number.isSafeInteger(id) && id > 0;
   const detail = useController(valid ? id : 0);
+  const facilities = useFacilities({ customerId: detail.data?.controller.customer_id ?? null });
   const [, setParams] = useSearchParams();
   const owner = detail.data?.controller.customer_id;
   // An operator who opens a controller's address acts for its customer (the picker follows).
@@ -321,6 +339,8 @@ export function ControllerAdminPage() {
   if (detail.isPending) return <Loading />;
   if (detail.isError) return <ErrorMessage error={detail.error} />;
   const c = detail.data.controller;
+  // The controller's times are its facility's (in that zone, with its abbreviation).
+  const timeZone = facilities.data?.find((f) => f.id === c.facility_id)?.time_zone;
   return (
     <>
       <p className="breadcrumb">
@@ -330,7 +350,7 @@ export function ControllerAdminPage() {
         title={c.name}
         description={
           <>
-            {c.model === 'flow_sensor' ? 'Flow sensor' : `Model ${c.model}`} · serial <span className="mono">{c.serial_number}</span> · last seen <Time iso={c.last_seen_at} />
+            {c.model === 'flow_sensor' ? 'Flow sensor' : `Model ${c.model}`} · serial <span className="mono">{c.serial_number}</span> · last seen <Time iso={c.last_seen_at} timeZone={timeZone} />
           </>
         }
         actions={<Link to={c.model === 'flow_sensor' ? paths.flowSensor(c.id) : paths.controller(c.id)}>Open its dashboard</Link>}
@@ -340,7 +360,7 @@ export function ControllerAdminPage() {
         <RenameForm key={c.name} detail={detail.data} />
       </section>
       <Structure detail={detail.data} />
-      <IngestKeys controllerId={c.id} />
+      <IngestKeys controllerId={c.id} timeZone={timeZone} />
     </>
   );
 }

@@ -150,7 +150,7 @@ export function RegisterController({ facilities, facilityId: initialFacility }: 
           <IngestKeyResult
             title={`${registered.controller.name} is registered`}
             keyValue={registered.ingest_key.key}
-            note={`${registered.channels.length} channel(s) in ${registered.processes.length} process(es).`}
+            note={`${plural(registered.channels.length, 'channel', 'channels')} in ${plural(registered.processes.length, 'process', 'processes')}.`}
             onDone={() => setRegistered(null)}
           />
           <p>
@@ -220,4 +220,9 @@ export function RegisterController({ facilities, facilityId: initialFacility }: 
       </form>
     </section>
   );
+}
+
+/** "1 channel", "2 channels". */
+function plural(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
 }

@@ -115,7 +115,7 @@ function FacilityCard({ facility, controllers }: { facility: Facility; controlle
                   <td role="cell" data-label="Model">{c.model === 'flow_sensor' ? 'Flow sensor' : c.model}</td>
                   <td role="cell" data-label="Channels" className="num">{c.channels.length}</td>
                   <td role="cell" data-label="Last seen">
-                    <Time iso={c.last_seen_at} />
+                    <Time iso={c.last_seen_at} timeZone={facility.time_zone} />
                   </td>
                 </tr>
               ))}

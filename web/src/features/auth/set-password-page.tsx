@@ -4,6 +4,7 @@ import { Link, useLocation, useNavigate } from 'react-router';
 import { ErrorMessage, Field, Loading } from '../../components/ui/ui';
 import { paths } from '../../config/paths';
 import { api, ApiError, must } from '../../lib/api';
+import { formatLocalTime } from '../../lib/time';
 import type { SignInState } from './sign-in-page';
 
 const MIN_LENGTH = 8;
@@ -14,9 +15,7 @@ function tokenOf(hash: string): string | null {
   return token && /^[A-Za-z0-9_-]{1,200}$/.test(token) ? token : null;
 }
 
-function formatTime(iso: string): string {
-  return new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
-}
+const formatTime = formatLocalTime;
 
 /** Sets the password from an invitation or reset link, then sends the person to sign in. */
 export function SetPasswordPage() {

@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { Link, Navigate, useLocation, useSearchParams } from 'react-router';
 import { ErrorMessage, Field, Notice } from '../../components/ui/ui';
 import { paths } from '../../config/paths';
+import { focusNextHeading } from '../../lib/focus-heading';
 import { useSession } from '../../lib/session';
 import { safeNext } from './next-path';
 
@@ -29,7 +30,12 @@ export function SignInPage() {
     setBusy(true);
     setError(null);
     try {
-      await signIn(email, password);
+      // The page reached starts with its heading focused (not the top of the document).
+      const stopWaiting = focusNextHeading();
+      await signIn(email, password).catch((caught: unknown) => {
+        stopWaiting();
+        throw caught;
+      });
     } catch (caught) {
       setError(caught);
       setPassword('');

@@ -11,10 +11,10 @@ const LIMIT = 500;
 const SEVERITIES = ['critical', 'warning', 'info'] as const;
 const PERIODS = {
   any: { label: 'Any time', ms: null },
-  '24h': { label: 'Last 24 hours', ms: 86_400_000 },
-  '7d': { label: 'Last 7 days', ms: 7 * 86_400_000 },
-  '30d': { label: 'Last 30 days', ms: 30 * 86_400_000 },
-  '1y': { label: 'Last year', ms: 365 * 86_400_000 },
+  '24h': { label: 'Past 24 hours', ms: 86_400_000 },
+  '7d': { label: 'Past 7 days', ms: 7 * 86_400_000 },
+  '30d': { label: 'Past 30 days', ms: 30 * 86_400_000 },
+  '1y': { label: 'Past 12 months', ms: 365 * 86_400_000 },
 } as const;
 type Period = keyof typeof PERIODS;
 

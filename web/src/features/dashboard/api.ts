@@ -76,6 +76,29 @@ export const LINK_STATE_BADGE: Record<LinkState, string> = { online: 'badge-ok',
 export const SEVERITY_BADGE: Record<string, string> = { critical: 'badge-danger', warning: 'badge-warn', info: 'badge-muted' };
 
 const numberFormat = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
-/** A reading as people read it: at most two decimals, grouped thousands. */
+/** A figure as people read it: at most two decimals, grouped thousands (volumes, flowrates). */
 export const formatValue = (value: number | null | undefined, unit?: string | null): string =>
   value === null || value === undefined ? '—' : `${numberFormat.format(value)}${unit ? ` ${unit}` : ''}`;
+
+const fixedFormats = new Map<number, Intl.NumberFormat>();
+const fixed = (decimals: number) => {
+  let f = fixedFormats.get(decimals);
+  if (!f) fixedFormats.set(decimals, (f = new Intl.NumberFormat('en-US', { minimumFractionDigits: decimals, maximumFractionDigits: decimals })));
+  return f;
+};
+
+/** A relay or pump without a unit reports 1/0: it is on or off. */
+export const isSwitch = (channel: Pick<Channel, 'kind' | 'unit'>): boolean => channel.kind === 'output' && !channel.unit;
+
+/** Decimals of a channel's readings, the same for every value of the channel: pH 2, others 1. */
+export function channelDecimals(channel: Pick<Channel, 'type' | 'unit'>): number {
+  if (channel.type.toLowerCase() === 'ph' || channel.unit === 'pH') return 2;
+  return 1;
+}
+
+/** A channel's reading: "On"/"Off" for a switch, else a fixed number of decimals for the channel and its unit. */
+export function formatReading(value: number | null | undefined, channel: Pick<Channel, 'kind' | 'type' | 'unit'>): string {
+  if (value === null || value === undefined) return '—';
+  if (isSwitch(channel)) return value !== 0 ? 'On' : 'Off';
+  return `${fixed(channelDecimals(channel)).format(value)}${channel.unit ? ` ${channel.unit}` : ''}`;
+}

@@ -3,16 +3,18 @@ import { useCallback, useState } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { NotFound } from '../../app/layout';
 import { TimeSeriesChart } from '../../components/chart/time-series-chart';
-import { ErrorMessage, Loading, PageHeader } from '../../components/ui/ui';
+import { EmptyState, ErrorMessage, Loading, PageHeader } from '../../components/ui/ui';
 import { paths } from '../../config/paths';
 import { ApiError } from '../../lib/api';
+import { useSession } from '../../lib/session';
 import { formatAgo, formatDateTime, zoneAbbreviation } from '../../lib/time';
 import {
   alarmsQuery,
   controllerDetailQuery,
   controllersQuery,
   facilitiesQuery,
-  formatValue,
+  channelDecimals,
+  formatReading,
   isFlowSensor,
   LINK_STATE_BADGE,
   LINK_STATE_LABEL,
@@ -43,6 +45,7 @@ function ControllerView({ id }: { id: number }) {
   const facilities = useQuery(facilitiesQuery());
   const active = useQuery(alarmsQuery({ active: true, controller_id: id, limit: 100 }));
   const now = useNow(LIVE_REFRESH_MS);
+  const { isAdmin } = useSession();
 
   if (detail.error instanceof ApiError && (detail.error.status === 404 || detail.error.status === 403)) return <NotFound />;
   const error = detail.error ?? list.error ?? facilities.error;
@@ -93,7 +96,23 @@ function ControllerView({ id }: { id: number }) {
           {active.data.length === 1 ? '1 active alarm' : `${active.data.length} active alarms`}: {active.data.map((a) => `${a.severity} — ${a.message || `code ${a.code}`}`).join('; ')}
         </div>
       ) : null}
-      <Charts controller={controller} timeZone={timeZone} processNames={processNames} />
+      {controller.last_seen_at === null ? (
+        <EmptyState title="No readings yet">
+          <p>
+            No readings yet: the device sends them with its ingest key.
+            {isAdmin ? (
+              <>
+                {' '}
+                Its key and how to send with it are on the <Link to={paths.adminController(controller.id)}>admin page of {controller.name}</Link>.
+              </>
+            ) : (
+              ' Your administrator has its key.'
+            )}
+          </p>
+        </EmptyState>
+      ) : (
+        <Charts controller={controller} timeZone={timeZone} processNames={processNames} />
+      )}
     </>
   );
 }
@@ -147,7 +166,7 @@ function Charts({ controller, timeZone, processNames }: { controller: Controller
               <ul>
                 {channels.map((ch) => (
                   <li key={ch.id}>
-                    {ch.name} <span className="muted mono small">{ch.number}</span>
+                    <ChannelName channel={ch} />
                     {ch.unit ? <span className="muted"> ({ch.unit})</span> : null}
                   </li>
                 ))}
@@ -164,16 +183,26 @@ function Charts({ controller, timeZone, processNames }: { controller: Controller
   );
 }
 
+/** A channel's name and number ("Conductivity S11"); the number once when it has no name of its own. */
+export function ChannelName({ channel }: { channel: Pick<Channel, 'name' | 'number'> }) {
+  if (!channel.name || channel.name === channel.number) return <span className="mono">{channel.number}</span>;
+  return (
+    <>
+      {channel.name} <span className="muted mono small">{channel.number}</span>
+    </>
+  );
+}
+
 function ChannelChart(props: { channel: Channel; timeZone: string; from: number; to: number; width: number; rangeLabel: string; live: boolean; onZoom: (from: number, to: number) => void }) {
   const { channel, timeZone, from, to, width, rangeLabel, live, onZoom } = props;
   const series = useQuery(seriesQuery(channel.id, from, to, width, live ? SERIES_REFRESH_MS : false));
-  const latest = formatValue(channel.latest_value, channel.unit);
+  const latest = formatReading(channel.latest_value, channel);
   const headingId = `channel-${channel.id}`;
   return (
     <article className="card chart-card" aria-labelledby={headingId}>
       <div className="chart-card-head">
         <h3 id={headingId}>
-          {channel.name} <span className="muted mono small">{channel.number}</span>
+          <ChannelName channel={channel} />
         </h3>
         <p className="latest-value" aria-live="polite">
           {channel.latest_value === null ? <span className="muted">No readings yet</span> : latest}
@@ -183,10 +212,10 @@ function ChannelChart(props: { channel: Channel; timeZone: string; from: number;
       {series.error && !series.data ? (
         <ErrorMessage error={series.error} />
       ) : !series.data ? (
-        <Loading label={`Loading ${channel.name}…`} />
+        <Loading label={`Loading ${channel.name || channel.number}…`} />
       ) : (
         <TimeSeriesChart
-          title={channel.name}
+          title={channel.name || channel.number}
           unit={channel.unit}
           timeZone={timeZone}
           from={from}
@@ -194,7 +223,8 @@ function ChannelChart(props: { channel: Channel; timeZone: string; from: number;
           data={series.data}
           rangeLabel={rangeLabel}
           onZoom={onZoom}
-          {...(channel.latest_value === null ? {} : { latest })}
+          decimals={channelDecimals(channel)}
+          {...(channel.latest_value === null || !live ? {} : { latest })}
         />
       )}
     </article>

@@ -3,12 +3,12 @@ import { Link } from 'react-router';
 import { EmptyState, ErrorMessage, Loading, PageHeader } from '../../components/ui/ui';
 import { paths } from '../../config/paths';
 import { useSession } from '../../lib/session';
-import { formatAgo, formatDateTime, zoneAbbreviation } from '../../lib/time';
+import { formatAgo, formatDateTime, formatLocalClock, zoneAbbreviation } from '../../lib/time';
 import {
   alarmsQuery,
   controllersQuery,
   facilitiesQuery,
-  formatValue,
+  formatReading,
   isFlowSensor,
   LINK_STATE_BADGE,
   LINK_STATE_LABEL,
@@ -35,7 +35,7 @@ export function DashboardPage() {
       description={
         <>
           Latest values, updated every {LIVE_REFRESH_MS / 1000} seconds without reloading.{' '}
-          {controllers.dataUpdatedAt ? <span>Last updated {new Date(controllers.dataUpdatedAt).toLocaleTimeString('en-US')}.</span> : null}
+          {controllers.dataUpdatedAt ? <span>Last updated {formatLocalClock(controllers.dataUpdatedAt)}.</span> : null}
         </>
       }
       actions={<Link to={paths.alarms}>Alarm history</Link>}
@@ -175,10 +175,16 @@ function ControllerCard({ controller, facility, alarms, now }: { controller: Con
             {controller.channels.map((ch) => (
               <tr key={ch.id}>
                 <th scope="row">
-                  {ch.name} <span className="muted mono small">{ch.number}</span>
+                  {!ch.name || ch.name === ch.number ? (
+                    <span className="mono">{ch.number}</span>
+                  ) : (
+                    <>
+                      {ch.name} <span className="muted mono small">{ch.number}</span>
+                    </>
+                  )}
                 </th>
                 <td className="num">
-                  {formatValue(ch.latest_value, ch.unit)}
+                  {formatReading(ch.latest_value, ch)}
                   {ch.latest_time ? (
                     <span className="visually-hidden"> at {formatDateTime(ch.latest_time, facility.time_zone)}</span>
                   ) : null}

@@ -16,9 +16,9 @@ const VOLUME_REFRESH_MS = 60_000;
 
 /** Flow-volume ranges; over 3 days the page adds daily bars (days in the facility's zone). */
 const FLOW_RANGES = {
-  '24h': { label: 'Last 24 hours', short: '24 hours', days: 1 },
-  '7d': { label: 'Last 7 days', short: '7 days', days: 7 },
-  '30d': { label: 'Last 30 days', short: '30 days', days: 30 },
+  '24h': { label: 'Past 24 hours', short: '24 hours', days: 1 },
+  '7d': { label: 'Past 7 days', short: '7 days', days: 7 },
+  '30d': { label: 'Past 30 days', short: '30 days', days: 30 },
 } as const;
 type FlowRange = keyof typeof FLOW_RANGES;
 const DAILY_AFTER_DAYS = 3;
@@ -27,22 +27,42 @@ const DAILY_AFTER_DAYS = 3;
 const isoSeconds = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 /**
- * The range in ms. 24 hours end at the top of the current hour (whole UTC hours, as the API
- * counts them); longer ranges are whole days in the facility's zone, today included.
+ * The range in ms, ending now: 24 hours are the current UTC hour so far and the 23 whole hours
+ * before it (the API's clock hours); longer ranges start at midnight in the facility's zone,
+ * 7 or 30 days ago with today (so far) included.
  */
 function volumeRange(range: FlowRange, now: number, timeZone: string): { from: number; to: number; days: number[] } {
+  // Whole minutes: the range (and its queries) stay the same within a minute.
+  const to = Math.floor(now / 60_000) * 60_000;
   if (FLOW_RANGES[range].days <= DAILY_AFTER_DAYS) {
-    const to = Math.ceil(now / HOUR) * HOUR;
-    return { from: to - FLOW_RANGES[range].days * 24 * HOUR, to, days: [] };
+    return { from: Math.floor(to / HOUR) * HOUR - (FLOW_RANGES[range].days * 24 - 1) * HOUR, to, days: [] };
   }
-  const today = startOfDay(now, timeZone);
+  const today = startOfDay(to, timeZone);
   const days: number[] = [];
   let day = startOfDay(today - (FLOW_RANGES[range].days - 1) * 24 * HOUR + 12 * HOUR, timeZone);
   while (day <= today) {
     days.push(day);
     day = nextDay(day, timeZone);
   }
-  return { from: days[0]!, to: nextDay(today, timeZone), days };
+  return { from: days[0]!, to, days };
+}
+
+/**
+ * Daily volumes from the hourly rows: each UTC hour lies in one local day when the zone's
+ * midnights fall on whole hours, and hourly volumes add up exactly to flow_volume, so a day's
+ * figure is the sum of its hours. Null when a midnight is not on a whole hour (e.g. UTC+5:30):
+ * then the days are asked for one by one.
+ */
+function daysFromHours(days: number[], hours: { start: string; flow_volume: number }[]): { start: number; volume: number }[] | null {
+  if (days.some((d) => d % HOUR !== 0)) return null;
+  const volumes = days.map(() => 0);
+  for (const h of hours) {
+    const t = Date.parse(h.start);
+    let i = days.length - 1;
+    while (i > 0 && days[i]! > t) i--;
+    volumes[i] = volumes[i]! + h.flow_volume;
+  }
+  return days.map((start, i) => ({ start, volume: volumes[i]! }));
 }
 
 async function fetchHours(id: string, from: number, to: number) {
@@ -111,7 +131,7 @@ function FlowSensorView({ id }: { id: string }) {
             </span>
           </span>
         }
-        actions={<Link to={paths.controller(id)}>Flowrate chart</Link>}
+        actions={<Link to={paths.controller(id)}>Controller page (flowrate readings)</Link>}
       />
       <Volumes id={id} timeZone={timeZone} />
     </>
@@ -127,13 +147,18 @@ function Volumes({ id, timeZone }: { id: string; timeZone: string }) {
 
   const hours = useQuery({ queryKey: ['flow-volume-hours', id, from, to], queryFn: () => fetchHours(id, from, to), placeholderData: keepPreviousData, refetchInterval: VOLUME_REFRESH_MS });
   const total = useQuery({ queryKey: ['flow-volume', id, from, to], queryFn: () => fetchVolume(id, from, to), placeholderData: keepPreviousData, refetchInterval: VOLUME_REFRESH_MS });
-  const daily = useQuery({
-    queryKey: ['flow-volume-days', id, days],
-    queryFn: () => Promise.all(days.map(async (d) => ({ start: d, volume: await fetchVolume(id, d, nextDay(d, timeZone)) }))),
-    enabled: days.length > 0,
+  const wholeHourDays = days.every((d) => d % HOUR === 0);
+  // Only for zones whose midnights are not on whole UTC hours: one flow_volume per day.
+  const dailyByRequest = useQuery({
+    queryKey: ['flow-volume-days', id, days, to],
+    queryFn: () => Promise.all(days.map(async (d) => ({ start: d, volume: await fetchVolume(id, d, Math.min(nextDay(d, timeZone), to)) }))),
+    enabled: days.length > 0 && !wholeHourDays,
     placeholderData: keepPreviousData,
     refetchInterval: VOLUME_REFRESH_MS,
   });
+  const dailyRows = wholeHourDays ? (hours.data ? daysFromHours(days, hours.data) : undefined) : dailyByRequest.data;
+  const today = days.at(-1);
+  const currentHour = Math.floor(to / HOUR) * HOUR;
 
   const rangeWords = `${formatDateTime(from, timeZone)} to ${formatDateTime(to, timeZone)}`;
   return (
@@ -148,7 +173,9 @@ function Volumes({ id, timeZone }: { id: string; timeZone: string }) {
           ))}
         </fieldset>
         <div>
-          <p className="muted small">Total volume, {rangeWords}</p>
+          <p className="muted small" data-testid="volume-range">
+            Total volume, <time dateTime={new Date(from).toISOString()}>{formatDateTime(from, timeZone)}</time> to <time dateTime={new Date(to).toISOString()}>{formatDateTime(to, timeZone)}</time> (now)
+          </p>
           <p className="total" data-testid="total-volume" aria-live="polite">
             {total.data === undefined ? '…' : formatValue(total.data, 'bbl')}
           </p>
@@ -163,8 +190,9 @@ function Volumes({ id, timeZone }: { id: string; timeZone: string }) {
           timeZone={timeZone}
           from={from}
           to={to}
-          rows={daily.data?.map((d) => ({ start: d.start, volume: d.volume, label: formatDate(d.start, timeZone) }))}
-          error={daily.error}
+          rows={dailyRows?.map((d) => ({ start: d.start, volume: d.volume, label: `${formatDate(d.start, timeZone)}${d.start === today ? ' (so far)' : ''}` }))}
+          error={wholeHourDays ? hours.error : dailyByRequest.error}
+          lastSoFar="today so far"
           total={total.data}
           rangeWords={rangeWords}
         />
@@ -176,8 +204,9 @@ function Volumes({ id, timeZone }: { id: string; timeZone: string }) {
         timeZone={timeZone}
         from={from}
         to={to}
-        rows={hours.data?.map((h) => ({ start: Date.parse(h.start), volume: h.flow_volume, label: formatShortDateTime(h.start, timeZone) }))}
+        rows={hours.data?.map((h) => ({ start: Date.parse(h.start), volume: h.flow_volume, label: `${formatShortDateTime(h.start, timeZone)}${Date.parse(h.start) >= currentHour ? ' (so far)' : ''}` }))}
         error={hours.error}
+        lastSoFar="the current hour so far"
         total={total.data}
         rangeWords={rangeWords}
       />
@@ -191,8 +220,21 @@ interface VolumeRow {
   label: string;
 }
 
-function VolumeSection(props: { title: string; caption: string; column: string; timeZone: string; from: number; to: number; rows: VolumeRow[] | undefined; error: unknown; total: number | undefined; rangeWords: string }) {
-  const { title, caption, column, timeZone, from, to, rows, error, total, rangeWords } = props;
+function VolumeSection(props: {
+  title: string;
+  caption: string;
+  column: string;
+  timeZone: string;
+  from: number;
+  to: number;
+  rows: VolumeRow[] | undefined;
+  error: unknown;
+  total: number | undefined;
+  rangeWords: string;
+  /** What the last bar is, e.g. "the current hour so far" (it is not a drop, only not over yet). */
+  lastSoFar: string;
+}) {
+  const { title, caption, column, timeZone, from, to, rows, error, total, rangeWords, lastSoFar } = props;
   const [showTable, setShowTable] = useState(false);
   const headingId = `volume-${title.replace(/\W+/g, '-').toLowerCase()}`;
   const tableId = `${headingId}-table`;
@@ -211,7 +253,7 @@ function VolumeSection(props: { title: string; caption: string; column: string; 
       ) : (
         <>
           <BarChart
-            label={`${title} in barrels, ${rangeWords}${total === undefined ? '' : `: total ${formatValue(total, 'bbl')}`}. The figures are in the table that follows.`}
+            label={`${title} in barrels, ${rangeWords}${total === undefined ? '' : `: total ${formatValue(total, 'bbl')}`}. The last bar is ${lastSoFar}. The figures are in the table that follows.`}
             seriesLabel="Volume"
             unit="bbl"
             timeZone={timeZone}

@@ -2,10 +2,10 @@ import { formatDateTime } from '../../lib/time';
 
 /** The ranges the controller page offers, kept in the URL as `?range=` (or `custom&from=&to=`). */
 export const RANGES = {
-  '24h': { seconds: 86_400, label: 'Last 24 hours', short: '24 hours' },
-  '7d': { seconds: 7 * 86_400, label: 'Last 7 days', short: '7 days' },
-  '30d': { seconds: 30 * 86_400, label: 'Last 30 days', short: '30 days' },
-  '1y': { seconds: 365 * 86_400, label: 'Last year', short: '1 year' },
+  '24h': { seconds: 86_400, label: 'Past 24 hours', short: '24 hours' },
+  '7d': { seconds: 7 * 86_400, label: 'Past 7 days', short: '7 days' },
+  '30d': { seconds: 30 * 86_400, label: 'Past 30 days', short: '30 days' },
+  '1y': { seconds: 365 * 86_400, label: 'Past 12 months', short: '12 months' },
 } as const;
 export type RelativeRange = keyof typeof RANGES;
 export const DEFAULT_RANGE: RelativeRange = '24h';

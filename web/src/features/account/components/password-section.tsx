@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useRef, useState, type FormEvent } from 'react';
 import { ErrorMessage, Field, Notice } from '../../../components/ui/ui';
 import { useChangePassword } from '../api';
 
@@ -12,6 +12,7 @@ export function PasswordSection() {
   const [again, setAgain] = useState('');
   const [mismatch, setMismatch] = useState<string | null>(null);
   const [done, setDone] = useState(false);
+  const currentInput = useRef<HTMLInputElement>(null);
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -28,6 +29,11 @@ export function PasswordSection() {
           setAgain('');
           setDone(true);
         },
+        // Most likely the current password was wrong: back to it, selected, to type it again.
+        onError: () => {
+          currentInput.current?.focus();
+          currentInput.current?.select();
+        },
       },
     );
   };
@@ -37,9 +43,10 @@ export function PasswordSection() {
       <h2 id="password-heading">Change password</h2>
       <form onSubmit={submit} noValidate>
         <Field label="Current password">
-          {(props) => <input {...props} type="password" autoComplete="current-password" required value={current} onChange={(e) => setCurrent(e.currentTarget.value)} />}
+          {(props) => <input {...props} ref={currentInput} type="password" autoComplete="current-password" required value={current} onChange={(e) => setCurrent(e.currentTarget.value)} />}
         </Field>
-        <div className="form-row">
+        {/* Tops aligned: the first field's hint must not push the second one down. */}
+        <div className="form-row password-row">
           <Field label="New password" hint={`At least ${MIN_LENGTH} characters.`} error={mismatch}>
             {(props) => <input {...props} type="password" autoComplete="new-password" required minLength={MIN_LENGTH} value={next} onChange={(e) => setNext(e.currentTarget.value)} />}
           </Field>
