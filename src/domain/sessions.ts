@@ -83,7 +83,10 @@ export async function signIn(
   const token = newSessionToken();
   const at = clock.now();
   const expiresAt = at + SESSION_ABSOLUTE_MS;
-  const session = await store.createSession({ userId: user.id, tokenHash: digestSecret(token), at, expiresAt });
+  // Only while the verified password is still the user's: a password change (or a link redeemed)
+  // between the check and here ended the user's sessions, and must end this one too.
+  const session = await store.createSession({ userId: user.id, tokenHash: digestSecret(token), passwordHash: user.passwordHash, at, expiresAt });
+  if (!session) throw ERRORS_SESSION.wrongCredentials();
   return { token, csrfToken: csrfTokenFor(token), principal: { ...principal, method: 'session', sessionId: session.id }, expiresAt };
 }
 

@@ -7,7 +7,7 @@ import { buildApp } from '../../src/http/app.js';
 import { redisRateCounter } from '../../src/ratelimit/counter.js';
 import { createAccount } from '../../src/domain/accounts.js';
 import { PLATFORM_SCOPE } from '../../src/domain/scope.js';
-import { SESSION_ABSOLUTE_MS, SESSION_IDLE_MS } from '../../src/domain/sessions.js';
+import { SESSION_ABSOLUTE_MS, SESSION_IDLE_MS, signIn as signInDomain } from '../../src/domain/sessions.js';
 import { basic, buildTestApp, manualClock } from '../helpers/app.js';
 import { createTenant, type TenantFixture } from '../helpers/fixtures.js';
 import { storeFactories, type TestStore } from '../helpers/stores.js';
@@ -252,6 +252,34 @@ for (const factory of storeFactories()) {
       expect(redeemed.statusCode, redeemed.body).toBe(200);
       expectNativeError(await withSession(other, second, 'GET', `${API}/session`), 401, 'not_authenticated');
       await signIn(app, me.email, 'the-third-password');
+    });
+
+    it('a sign-in checked against the old password makes no session once the password has changed (the race with a password change)', async () => {
+      const me = await person();
+      const old = (await store.findUserCredentialsByEmail(me.email))!.passwordHash;
+      const change = async () => {
+        const res = await app.inject({ method: 'PUT', url: `${API}/account/password`, headers: { authorization: basic(me.email, me.password) }, payload: { current_password: me.password, new_password: 'changed-meanwhile-1' } });
+        expect(res.statusCode, res.body).toBe(204);
+      };
+      // The domain's sign-in: the password is verified, then changed, then the session would be made.
+      const racing = new Proxy(store, {
+        get(target, property) {
+          if (property === 'createSession') {
+            return async (...args: Parameters<TestStore['createSession']>) => {
+              await change();
+              return target.createSession(...args);
+            };
+          }
+          const value: unknown = Reflect.get(target, property);
+          return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+        },
+      });
+      await expect(signInDomain(racing, clock, me.email, me.password)).rejects.toMatchObject({ status: 401, code: 'invalid_credentials' });
+      expect(await store.kysely.selectFrom('sessions').select('id').where('user_id', '=', me.id).execute()).toEqual([]);
+      // The store's seam itself: the old hash makes nothing, the current one a session.
+      expect(await store.createSession({ userId: me.id, tokenHash: `race-${me.id}-a`, passwordHash: old, at: clock.now(), expiresAt: clock.now() + 60_000 })).toBeNull();
+      const current = (await store.findUserCredentialsByEmail(me.email))!.passwordHash;
+      expect(await store.createSession({ userId: me.id, tokenHash: `race-${me.id}-b`, passwordHash: current, at: clock.now(), expiresAt: clock.now() + 60_000 })).not.toBeNull();
     });
 
     it('a disabled user’s (or customer’s) sessions stop at once and do not come back when enabled', async () => {

@@ -6,6 +6,11 @@ export interface NewSession {
   userId: number;
   /** SHA-256 digest of the cookie's token; the token itself is never stored. */
   tokenHash: string;
+  /**
+   * The password hash the sign-in verified: the session is made only while it is still the
+   * user's (and the user is enabled), so a sign-in racing a password change cannot outlive it.
+   */
+  passwordHash: string;
   at: number;
   /** The absolute limit: the session ends then, however active it is. */
   expiresAt: number;
@@ -33,10 +38,25 @@ export class SessionsRepository {
     this.#ctx = ctx;
   }
 
-  /** Stores a new session, and clears the user's sessions that have expired on the way. */
-  async create(input: NewSession): Promise<SessionRecord> {
+  /**
+   * Stores a new session, and clears the user's sessions that have expired on the way; null
+   * (nothing stored) when the user's password hash is no longer `passwordHash` or the user is
+   * disabled. The user's row is locked (PostgreSQL; SQLite's write lock is taken by the delete
+   * before the check), so a password change either commits before the check, which then fails,
+   * or waits for this insert, and its deletion of the user's sessions then takes this one too.
+   */
+  async create(input: NewSession): Promise<SessionRecord | null> {
     return this.#ctx.db.transaction().execute(async (trx) => {
       await trx.deleteFrom('sessions').where('user_id', '=', input.userId).where('expires_at', '<=', input.at).execute();
+      const user = await trx
+        .selectFrom('users')
+        .select('id')
+        .where('id', '=', input.userId)
+        .where('password_hash', '=', input.passwordHash)
+        .where('disabled_at', 'is', null)
+        .$if(this.#ctx.dialect.supportsRowLocks, (q) => q.forUpdate())
+        .executeTakeFirst();
+      if (!user) return null;
       const row = await trx
         .insertInto('sessions')
         .values({ user_id: input.userId, token_hash: input.tokenHash, created_at: input.at, last_used_at: input.at, expires_at: input.expiresAt })
