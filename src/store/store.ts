@@ -357,4 +357,6 @@ export interface Store {
   deleteSession(id: number): Promise<void>;
   /** Ends all the user's sessions, but `exceptId`. */
   deleteUserSessions(userId: number, exceptId?: number): Promise<void>;
+  /** Ends all the sessions of the customer's users. */
+  deleteCustomerSessions(customerId: number): Promise<void>;
 }

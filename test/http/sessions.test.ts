@@ -301,6 +301,20 @@ for (const factory of storeFactories()) {
       expect((await withSession(other, cs, 'GET', '/api/v1/webhooks/', undefined, null)).statusCode).toBe(401);
     });
 
+    it('disabling a customer ends its users’ sessions: enabling it again revives none', async () => {
+      const ops = await createAccount(store, PLATFORM_SCOPE, { customerId: null, operator: true, email: `ops${++people}@flowline.test`, name: 'Ops', role: 'admin', password: 'operator-password' });
+      const operator = basic(ops.email, 'operator-password');
+      const d = await createTenant(store, `Delta ${people}`);
+      const sessions = [await signIn(app, d.user.email, d.user.password), await signIn(other, d.admin.email, d.admin.password)];
+      const mine = await signIn(app, a.user.email, a.user.password);
+      const patch = (disabled: boolean) => app.inject({ method: 'PATCH', url: `${API}/customers/${d.customer.id}`, headers: { authorization: operator }, payload: { disabled } });
+      expect((await patch(true)).statusCode).toBe(200);
+      expect((await patch(false)).statusCode).toBe(200);
+      for (const s of sessions) expectNativeError(await withSession(other, s, 'GET', `${API}/session`), 401, 'not_authenticated');
+      // Another customer's sessions are untouched.
+      expect((await withSession(other, mine, 'GET', `${API}/session`)).statusCode).toBe(200);
+    });
+
     it('a session never reaches another customer’s data', async () => {
       const session = await signIn(app, a.admin.email, a.admin.password);
       const own = await withSession(app, session, 'GET', `${API}/controllers`);

@@ -109,6 +109,14 @@ export class SessionsRepository {
     await this.#ctx.db.deleteFrom('sessions').where('id', '=', id).execute();
   }
 
+  /** Ends every session of every user of the customer (disabling it: enabling it again revives none). */
+  async deleteForCustomer(customerId: number): Promise<void> {
+    await this.#ctx.db
+      .deleteFrom('sessions')
+      .where('user_id', 'in', (eb) => eb.selectFrom('users').select('id').where('customer_id', '=', customerId))
+      .execute();
+  }
+
   /** Ends every session of the user, but the one named (the session that changed the password). */
   async deleteForUser(userId: number, exceptId?: number): Promise<void> {
     await this.#ctx.db
