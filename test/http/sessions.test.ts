@@ -328,6 +328,14 @@ for (const factory of storeFactories()) {
       expect((await withSession(app, session, 'GET', `${API}/customers/${b.customer.id}`)).statusCode).toBe(404);
     });
 
+    it('marks a channel’s series (cached privately for a while) as varying with the cookie and the Authorization header', async () => {
+      const session = await signIn(app, a.user.email, a.user.password);
+      const res = await withSession(app, session, 'GET', `${API}/channels/${a.channels.s11.id}/series`);
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.headers['cache-control']).toBe('private, max-age=10');
+      expect(String(res.headers.vary).split(',').map((v) => v.trim().toLowerCase())).toEqual(expect.arrayContaining(['cookie', 'authorization']));
+    });
+
     it('answers bad input with a 4xx, never a 500', async () => {
       const post = (payload: unknown, headers: Record<string, string> = {}) =>
         app.inject({ method: 'POST', url: `${API}/session`, headers: { 'content-type': 'application/json', ...headers }, payload: typeof payload === 'string' ? payload : JSON.stringify(payload) });
