@@ -7,7 +7,7 @@ import { buildApp } from '../../src/http/app.js';
 import { redisRateCounter } from '../../src/ratelimit/counter.js';
 import { createAccount } from '../../src/domain/accounts.js';
 import { PLATFORM_SCOPE } from '../../src/domain/scope.js';
-import { SESSION_ABSOLUTE_MS, SESSION_IDLE_MS, signIn as signInDomain } from '../../src/domain/sessions.js';
+import { SESSION_ABSOLUTE_MS, SESSION_IDLE_MS, SESSIONS_PER_USER, signIn as signInDomain } from '../../src/domain/sessions.js';
 import { basic, buildTestApp, manualClock } from '../helpers/app.js';
 import { createTenant, type TenantFixture } from '../helpers/fixtures.js';
 import { storeFactories, type TestStore } from '../helpers/stores.js';
@@ -277,9 +277,9 @@ for (const factory of storeFactories()) {
       await expect(signInDomain(racing, clock, me.email, me.password)).rejects.toMatchObject({ status: 401, code: 'invalid_credentials' });
       expect(await store.kysely.selectFrom('sessions').select('id').where('user_id', '=', me.id).execute()).toEqual([]);
       // The store's seam itself: the old hash makes nothing, the current one a session.
-      expect(await store.createSession({ userId: me.id, tokenHash: `race-${me.id}-a`, passwordHash: old, at: clock.now(), expiresAt: clock.now() + 60_000 })).toBeNull();
+      expect(await store.createSession({ userId: me.id, tokenHash: `race-${me.id}-a`, passwordHash: old, at: clock.now(), expiresAt: clock.now() + 60_000, idleSince: clock.now() - SESSION_IDLE_MS, maxPerUser: 20 })).toBeNull();
       const current = (await store.findUserCredentialsByEmail(me.email))!.passwordHash;
-      expect(await store.createSession({ userId: me.id, tokenHash: `race-${me.id}-b`, passwordHash: current, at: clock.now(), expiresAt: clock.now() + 60_000 })).not.toBeNull();
+      expect(await store.createSession({ userId: me.id, tokenHash: `race-${me.id}-b`, passwordHash: current, at: clock.now(), expiresAt: clock.now() + 60_000, idleSince: clock.now() - SESSION_IDLE_MS, maxPerUser: 20 })).not.toBeNull();
     });
 
     it('a disabled user’s (or customer’s) sessions stop at once and do not come back when enabled', async () => {
@@ -387,6 +387,33 @@ for (const factory of storeFactories()) {
         }
         clock.set(started + SESSION_ABSOLUTE_MS);
         expect((await withSession(app, active, 'GET', `${API}/session`)).statusCode).toBe(401);
+      } finally {
+        clock.set(started);
+      }
+    });
+
+    it('keeps the sessions table bounded: ended sessions (idle or past their limit) are purged by later sign-ins, and a user keeps at most 20', async () => {
+      const started = clock.now();
+      try {
+        const me = await person();
+        const first = await signIn(app, me.email, me.password);
+        const rows = () => store.kysely.selectFrom('sessions').select('id').where('user_id', '=', me.id).execute();
+        // Idle for 12 hours: another user's sign-in purges it (absolute expiry alike).
+        clock.advance(SESSION_IDLE_MS + 1000);
+        const somebody = await person();
+        await signIn(app, somebody.email, somebody.password);
+        expect(await rows()).toEqual([]);
+        expect((await withSession(app, first, 'GET', `${API}/account`)).statusCode).toBe(401);
+
+        const all: Session[] = [];
+        for (let i = 0; i < SESSIONS_PER_USER + 3; i++) {
+          all.push(await signIn(app, me.email, me.password));
+          clock.advance(1000);
+        }
+        expect((await rows()).length).toBe(SESSIONS_PER_USER);
+        // The oldest three ended; the newest twenty live.
+        for (const s of all.slice(0, 3)) expect((await withSession(app, s, 'GET', `${API}/account`)).statusCode).toBe(401);
+        for (const s of all.slice(3)) expect((await withSession(app, s, 'GET', `${API}/account`)).statusCode).toBe(200);
       } finally {
         clock.set(started);
       }

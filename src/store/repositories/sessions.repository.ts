@@ -14,7 +14,14 @@ export interface NewSession {
   at: number;
   /** The absolute limit: the session ends then, however active it is. */
   expiresAt: number;
+  /** Sessions (anyone's) last used at or before this have ended idle: some are purged on the way. */
+  idleSince: number;
+  /** The user keeps at most this many sessions: the oldest beyond it end. */
+  maxPerUser: number;
 }
+
+/** At most this many ended sessions (anyone's) are purged per sign-in, so that one sign-in stays cheap. */
+const PURGE_BATCH = 200;
 
 export interface SessionRecord {
   id: number;
@@ -47,7 +54,18 @@ export class SessionsRepository {
    */
   async create(input: NewSession): Promise<SessionRecord | null> {
     return this.#ctx.db.transaction().execute(async (trx) => {
-      await trx.deleteFrom('sessions').where('user_id', '=', input.userId).where('expires_at', '<=', input.at).execute();
+      // Ended sessions, idle or past their absolute limit, of anyone: a bounded batch per sign-in
+      // keeps the table to about the live sessions without a sweeper.
+      await trx
+        .deleteFrom('sessions')
+        .where('id', 'in', (eb) =>
+          eb
+            .selectFrom('sessions')
+            .select('id')
+            .where((w) => w.or([w('expires_at', '<=', input.at), w('last_used_at', '<=', input.idleSince)]))
+            .limit(PURGE_BATCH),
+        )
+        .execute();
       const user = await trx
         .selectFrom('users')
         .select('id')
@@ -62,6 +80,26 @@ export class SessionsRepository {
         .values({ user_id: input.userId, token_hash: input.tokenHash, created_at: input.at, last_used_at: input.at, expires_at: input.expiresAt })
         .returningAll()
         .executeTakeFirstOrThrow();
+      // A user has at most `maxPerUser` sessions: the oldest beyond them end (the new one is the newest).
+      const kept = await trx
+        .selectFrom('sessions')
+        .select('id')
+        .where('user_id', '=', input.userId)
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(input.maxPerUser)
+        .execute();
+      if (kept.length >= input.maxPerUser) {
+        await trx
+          .deleteFrom('sessions')
+          .where('user_id', '=', input.userId)
+          .where(
+            'id',
+            'not in',
+            kept.map((k) => k.id),
+          )
+          .execute();
+      }
       return toSession(row);
     });
   }
