@@ -150,25 +150,50 @@ export function rateLimitedAuthentication(options: FaceGuardOptions): onRequestA
 }
 
 /**
- * The sign-in form's budget per account (on top of the `signin` class per IP): each attempt
- * reserves one failure before the password is checked, atomically, and a successful sign-in
- * gives it back, so only failures use it up. The key is a digest of the address as typed
+ * The budget of failed passwords per account (on top of the `signin` class per IP), spent by
+ * the sign-in form, by HTTP Basic with a password on every face, and by the checks of the
+ * current password on account routes: each attempt reserves one failure before the password
+ * is checked, atomically, and a right password gives it back, so only failures use it up. Two
+ * budgets: `signin_account` per account **and client IP** (a guesser locks the account out of
+ * their own address only), and `signin_account_all` per account across all IPs (much higher,
+ * against guessing spread over many addresses). The key is a digest of the address as typed
  * (normalised), so unknown addresses are throttled alike and no address is kept in Redis.
  */
 export interface SignInThrottle {
-  reserve(request: FastifyRequest, reply: FastifyReply, email: string): Promise<void>;
+  /** Refuses with 429 (in `throttledMessage`'s words, Flowline's by default) when a budget is spent. */
+  reserve(request: FastifyRequest, reply: FastifyReply, email: string, throttledMessage?: (seconds: number) => string): Promise<void>;
   release(request: FastifyRequest, email: string): Promise<void>;
 }
 
-export function signInThrottle(options: { policy: RatePolicy; counter: RateCounter; throttledMessage: (seconds: number) => string }): SignInThrottle {
-  const count = budgetCounter(options.counter, 'flowline', options.throttledMessage);
-  const key = (email: string) => `flowline:signin_account:${digestSecret(email.trim().toLowerCase()).slice(0, 32)}`;
+export function signInThrottle(options: {
+  perIp: RatePolicy;
+  all: RatePolicy;
+  counter: RateCounter;
+  throttledMessage: (seconds: number) => string;
+}): SignInThrottle {
+  const account = (email: string) => digestSecret(email.trim().toLowerCase()).slice(0, 32);
+  const keys = (request: FastifyRequest, email: string) => ({
+    perIp: `flowline:signin_account:${account(email)}:ip:${clientAddress(request.ip)}`,
+    all: `flowline:signin_account_all:${account(email)}`,
+  });
+  const giveBack = (request: FastifyRequest, key: string) =>
+    options.counter.release(key).catch((error: unknown) => request.log.warn({ err: error }, 'rate-limit store unavailable'));
   return {
-    async reserve(request, reply, email) {
-      await count(request, reply, { key: key(email), policy: options.policy }, true);
+    async reserve(request, reply, email, throttledMessage = options.throttledMessage) {
+      const count = budgetCounter(options.counter, 'flowline', throttledMessage);
+      const { perIp, all } = keys(request, email);
+      const reservedPerIp = await count(request, reply, { key: perIp, policy: options.perIp }, true);
+      try {
+        await count(request, reply, { key: all, policy: options.all }, true);
+      } catch (error) {
+        // Refused account-wide: this attempt is no failure of this IP's.
+        if (reservedPerIp) await giveBack(request, perIp);
+        throw error;
+      }
     },
     async release(request, email) {
-      await options.counter.release(key(email)).catch((error: unknown) => request.log.warn({ err: error }, 'rate-limit store unavailable'));
+      const { perIp, all } = keys(request, email);
+      await Promise.all([giveBack(request, perIp), giveBack(request, all)]);
     },
   };
 }

@@ -22,7 +22,7 @@ import { API, expectNativeError } from './support.js';
 const START = Date.parse('2026-12-01T08:00:00Z');
 const TEST_REDIS_URL = process.env.TEST_REDIS_URL;
 const GENEROUS =
-  'flowline.default=100000/1m,flowline.anonymous=100000/1m,flowline.public=100000/1m,flowline.signin=100000/1m,flowline.signin_account=100000/1m,' +
+  'flowline.default=100000/1m,flowline.anonymous=100000/1m,flowline.public=100000/1m,flowline.signin=100000/1m,flowline.signin_account=100000/1m,flowline.signin_account_all=100000/1m,' +
   'fluxx.default=100000/1m,fluxx.write=100000/1m,fluxx.anonymous=100000/1m,fluent.default=100000/1m,fluent.anonymous=100000/1m,flowcommand.default=100000/1m,flowcommand.anonymous=100000/1m';
 
 interface Session {
@@ -419,8 +419,8 @@ for (const factory of storeFactories()) {
       }
     });
 
-    it('throttles sign-in per IP and per account (429 with Retry-After in the native format); a success does not use the account budget', async () => {
-      const limited = await buildTestApp(store, clock, { RATE_LIMITS: 'flowline.signin=4/1m,flowline.signin_account=3/1m' });
+    it('throttles sign-in per IP, per account and IP, and per account (429 with Retry-After in the native format); a success does not use the account budgets', async () => {
+      const limited = await buildTestApp(store, clock, { RATE_LIMITS: 'flowline.signin=4/1m,flowline.signin_account=3/1m,flowline.signin_account_all=5/1m' });
       try {
         const me = await person();
         const attempt = (email: string, password: string, ip: string) =>
@@ -431,10 +431,17 @@ for (const factory of storeFactories()) {
         expectNativeError(ipThrottled, 429, 'rate_limited', /^Rate limit exceeded\. Try again in \d+ seconds\.$/);
         expect(Number(ipThrottled.headers['retry-after'])).toBeGreaterThan(0);
 
-        // Per account: failures from many IPs add up; successes give their reservation back.
+        // Successes give their reservations back.
         for (let i = 0; i < 5; i++) expect((await attempt(me.email, me.password, `198.51.100.${10 + i}`)).statusCode).toBe(201);
-        for (let i = 0; i < 3; i++) expect((await attempt(me.email, 'wrong', `198.51.100.${20 + i}`)).statusCode).toBe(401);
-        const accountThrottled = await attempt(me.email.toUpperCase(), me.password, '198.51.100.30');
+        // Per account and IP: a guesser's failures lock the account out of the guesser's address only.
+        for (let i = 0; i < 3; i++) expect((await attempt(me.email, 'wrong', '198.51.100.20')).statusCode).toBe(401);
+        const ipAccountThrottled = await attempt(me.email.toUpperCase(), me.password, '198.51.100.20');
+        expectNativeError(ipAccountThrottled, 429, 'rate_limited');
+        expect(Number(ipAccountThrottled.headers['retry-after'])).toBeGreaterThan(0);
+        expect((await attempt(me.email, me.password, '198.51.100.21')).statusCode).toBe(201);
+        // Per account, from all IPs together: failures spread over addresses add up.
+        for (let i = 0; i < 2; i++) expect((await attempt(me.email, 'wrong', `198.51.100.${22 + i}`)).statusCode).toBe(401);
+        const accountThrottled = await attempt(me.email, me.password, '198.51.100.30');
         expectNativeError(accountThrottled, 429, 'rate_limited');
         expect(Number(accountThrottled.headers['retry-after'])).toBeGreaterThan(0);
         // Another account from the same fresh IP is not affected.
