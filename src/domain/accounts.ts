@@ -95,15 +95,38 @@ export async function regenerateOwnToken(store: Store, principal: Principal, acc
 }
 
 /**
+ * Hooks around a check of the current password (the per-account budget of failed passwords):
+ * `before` reserves a failure and may refuse (429); `after` runs when the password was right.
+ */
+export interface PasswordCheckGuard {
+  before?: () => Promise<void>;
+  after?: () => Promise<void>;
+}
+
+/** The current password, asked again for a sensitive change: 422 when it is not right. */
+async function checkCurrentPassword(passwordHash: string | null, password: string, guard: PasswordCheckGuard): Promise<void> {
+  await guard.before?.();
+  if (passwordHash === null || !(await verifyPassword(password, passwordHash))) throw ERRORS.unprocessable('The current password is not right.');
+  await guard.after?.();
+}
+
+/**
  * Changing one's own password needs the current one, whatever credential the request came
  * with. It ends the user's other web-app sessions (on every server process): only the
  * session that made the change stays signed in.
  */
-export async function changeOwnPassword(store: Store, principal: Principal, oldPassword: string, newPassword: string): Promise<void> {
+export async function changeOwnPassword(
+  store: Store,
+  principal: Principal,
+  oldPassword: string,
+  newPassword: string,
+  guard: PasswordCheckGuard = {},
+): Promise<void> {
   if (principal.kind !== 'user') throw ERRORS.forbidden('API clients have no account.');
   checkPassword(newPassword);
   const credentials = await store.findUserCredentialsByEmail(principal.email);
-  if (!credentials || !(await verifyPassword(oldPassword, credentials.passwordHash))) throw ERRORS.unprocessable('The current password is not right.');
+  await checkCurrentPassword(credentials?.passwordHash ?? null, oldPassword, guard);
+  if (!credentials) throw ERRORS.unprocessable('The current password is not right.');
   await store.setUserPassword(credentials.id, await hashPassword(newPassword));
   await store.deleteUserSessions(credentials.id, principal.sessionId);
 }

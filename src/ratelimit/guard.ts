@@ -30,6 +30,8 @@ export interface FaceGuardOptions {
   clock: Clock;
   /** The face's own wording of a 429, given the seconds until the window resets. */
   throttledMessage: (seconds: number) => string;
+  /** The per-account budgets of failed passwords, spent by HTTP Basic with a password too. */
+  accounts: SignInThrottle;
 }
 
 interface Budget {
@@ -90,7 +92,12 @@ function budgetCounter(counter: RateCounter, face: FaceName, throttledMessage: (
  * is sent, the web-app session cookie. A request authenticated by the cookie that changes
  * something must carry the session's CSRF token in `X-CSRF-Token` (403 otherwise).
  */
-async function authenticateRequest(request: FastifyRequest, store: Store, clock: Clock, beforePasswordCheck: () => Promise<void>): Promise<Principal> {
+async function authenticateRequest(
+  request: FastifyRequest,
+  store: Store,
+  clock: Clock,
+  beforePasswordCheck: (username: string) => Promise<void>,
+): Promise<Principal> {
   const header = request.headers.authorization;
   if (header === undefined || header.trim() === '') {
     const sessionToken = cookieValue(request.headers.cookie, SESSION_COOKIE);
@@ -104,7 +111,8 @@ async function authenticateRequest(request: FastifyRequest, store: Store, clock:
   }
   const credentials = parseAuthorization(header);
   if (!credentials) throw ERRORS.notAuthenticated();
-  return authenticate(store, credentials, { now: clock.now(), beforePasswordCheck });
+  const username = credentials.scheme === 'basic' ? credentials.username : '';
+  return authenticate(store, credentials, { now: clock.now(), beforePasswordCheck: () => beforePasswordCheck(username) });
 }
 
 /**
@@ -132,17 +140,23 @@ export function rateLimitedAuthentication(options: FaceGuardOptions): onRequestA
     // A password check (scrypt) is reserved atomically against the failure budget, so that
     // concurrent guesses cannot all pass the peek above, and given back when it succeeds.
     // Token and session checks are a digest lookup and need no reservation.
+    // HTTP Basic with a password also reserves against the account's budgets (per IP and
+    // account-wide), as the sign-in form does: a wrong password there is a guess all the same.
     let reserved = false;
+    let accountReserved: string | null = null;
     let principal: Principal;
     try {
-      principal = await authenticateRequest(request, store, options.clock, async () => {
+      principal = await authenticateRequest(request, store, options.clock, async (username) => {
         reserved = await count(request, reply, anonymous, true);
+        await options.accounts.reserve(request, reply, username, options.throttledMessage);
+        accountReserved = username;
       });
     } catch (error) {
       if (!reserved && !(error instanceof AppError && (error.status === 429 || error.status === 403))) await count(request, reply, anonymous, true);
       throw error;
     }
     if (reserved) await counter.release(anonymous.key).catch((error: unknown) => request.log.warn({ err: error, face }, 'rate-limit store unavailable'));
+    if (accountReserved !== null) await options.accounts.release(request, accountReserved);
     request.principal = principal;
     const policy = policies[routeClass] ?? policies.default;
     await count(request, reply, { key: `${face}:${routeClass}:${clientKey(principal)}`, policy }, true);

@@ -38,8 +38,9 @@ export async function setUpRateLimiting(app: FastifyInstance, config: Config, st
     chosen = redisRateCounter(redis);
   }
   const counting = chosen ?? memoryRateCounter();
+  const accounts = signInThrottle({ perIp: policies.flowline.signin_account!, all: policies.flowline.signin_account_all!, counter: counting, throttledMessage: FLOWLINE_THROTTLED });
   return {
-    guard: (face, throttledMessage) => rateLimitedAuthentication({ face, policies: policies[face], counter: counting, store, clock, throttledMessage }),
-    signIn: signInThrottle({ perIp: policies.flowline.signin_account!, all: policies.flowline.signin_account_all!, counter: counting, throttledMessage: FLOWLINE_THROTTLED }),
+    guard: (face, throttledMessage) => rateLimitedAuthentication({ face, policies: policies[face], counter: counting, store, clock, throttledMessage, accounts }),
+    signIn: accounts,
   };
 }

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { buildApp } from '../../src/http/app.js';
 import { redisRateCounter } from '../../src/ratelimit/counter.js';
-import { createAccount } from '../../src/domain/accounts.js';
+import { createAccount, issueApiToken } from '../../src/domain/accounts.js';
 import { PLATFORM_SCOPE } from '../../src/domain/scope.js';
 import { SESSION_ABSOLUTE_MS, SESSION_IDLE_MS, SESSIONS_PER_USER, signIn as signInDomain } from '../../src/domain/sessions.js';
 import { basic, buildTestApp, manualClock } from '../helpers/app.js';
@@ -446,6 +446,64 @@ for (const factory of storeFactories()) {
         expect(Number(accountThrottled.headers['retry-after'])).toBeGreaterThan(0);
         // Another account from the same fresh IP is not affected.
         expect((await attempt(a.user.email, a.user.password, '198.51.100.31')).statusCode).toBe(201);
+      } finally {
+        await limited.close();
+      }
+    });
+
+    it('a wrong current password on PUT /account/password spends the account’s budget: a leaked API token cannot guess the password', async () => {
+      const limited = await buildTestApp(store, clock, { RATE_LIMITS: `${GENEROUS},flowline.signin_account=3/1m` });
+      try {
+        const me = await person();
+        const token = `Token ${(await issueApiToken(store, me.id, clock)).token}`;
+        const change = (current: string) =>
+          limited.inject({ method: 'PUT', url: `${API}/account/password`, headers: { authorization: token }, payload: { current_password: current, new_password: 'taken-over-password' }, remoteAddress: '198.51.100.40' });
+        for (let i = 0; i < 3; i++) expectNativeError(await change(`guess-${i}`), 422, 'unprocessable', /current password/);
+        const throttled = await change(me.password);
+        expectNativeError(throttled, 429, 'rate_limited', /^Rate limit exceeded\. Try again in \d+ seconds\.$/);
+        expect(Number(throttled.headers['retry-after'])).toBeGreaterThan(0);
+        // Nothing changed; the sign-in form from that address shares the spent budget, from another it works.
+        const form = (ip: string) => limited.inject({ method: 'POST', url: `${API}/session`, payload: { email: me.email, password: me.password }, remoteAddress: ip });
+        expectNativeError(await form('198.51.100.40'), 429, 'rate_limited');
+        expect((await form('198.51.100.41')).statusCode).toBe(201);
+        // A right current password gives its reservation back.
+        const other = await person();
+        const otherToken = `Token ${(await issueApiToken(store, other.id, clock)).token}`;
+        let password = other.password;
+        for (let i = 0; i < 4; i++) {
+          const next = `rotated-password-${i}`;
+          const res = await limited.inject({ method: 'PUT', url: `${API}/account/password`, headers: { authorization: otherToken }, payload: { current_password: password, new_password: next } });
+          expect(res.statusCode, res.body).toBe(204);
+          password = next;
+        }
+      } finally {
+        await limited.close();
+      }
+    });
+
+    it('HTTP Basic with a wrong password spends the account’s budget on every face (429 in each face’s envelope); Basic with the token is unaffected', async () => {
+      const limited = await buildTestApp(store, clock, { RATE_LIMITS: `${GENEROUS},flowline.signin_account=3/1m` });
+      try {
+        const me = await person('admin');
+        const token = (await issueApiToken(store, me.id, clock)).token;
+        const get = (url: string, secret: string, ip = '198.51.100.50') => limited.inject({ url, headers: { authorization: basic(me.email, secret) }, remoteAddress: ip });
+        expect((await get('/api/v1/webhooks/', 'wrong-1')).statusCode).toBe(401);
+        expect((await get('/controller/list/', 'wrong-2')).statusCode).toBe(401);
+        expect((await get(`${API}/account`, 'wrong-3')).statusCode).toBe(401);
+        // Spent: the right password is refused, in each face's own 429.
+        const flowcommand = await get('/api/v1/webhooks/', me.password);
+        expect(flowcommand.statusCode, flowcommand.body).toBe(429);
+        expect(flowcommand.json()).toEqual({ detail: expect.stringMatching(/^Request was throttled\./) });
+        expect(Number(flowcommand.headers['retry-after'])).toBeGreaterThan(0);
+        const fluent = await get('/controller/list/', me.password);
+        expect(fluent.statusCode, fluent.body).toBe(429);
+        expect(fluent.json()).toEqual({ error: expect.stringMatching(/^Rate limit exceeded/) });
+        expectNativeError(await get(`${API}/account`, me.password), 429, 'rate_limited');
+        expectNativeError(await limited.inject({ method: 'POST', url: `${API}/session`, payload: { email: me.email, password: me.password }, remoteAddress: '198.51.100.50' }), 429, 'rate_limited');
+        // E-mail and API token checks no password: unaffected.
+        for (const url of ['/api/v1/webhooks/', '/controller/list/', `${API}/account`]) expect((await get(url, token)).statusCode, url).toBe(200);
+        // Another address is not locked out; a right password there gives its reservation back.
+        for (let i = 0; i < 5; i++) expect((await get(`${API}/account`, me.password, '198.51.100.51')).statusCode).toBe(200);
       } finally {
         await limited.close();
       }

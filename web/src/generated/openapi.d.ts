@@ -26,7 +26,10 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Change your password (the current one is needed) */
+        /**
+         * Change your password (the current one is needed)
+         * @description A wrong `current_password` (422) spends the account’s budget of failed passwords, as a failed sign-in does; past it, 429 with Retry-After.
+         */
         put: operations["account.changePassword"];
         post?: never;
         delete?: never;
@@ -1717,6 +1720,20 @@ export interface operations {
             };
             /** @description Default Response */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
