@@ -79,17 +79,29 @@ export async function issueApiToken(store: Store, userId: number, clock: Clock):
 }
 
 /**
- * The account-page action: only a password login (HTTP Basic, or a web-app session opened
- * with the password) may mint a token, so a leaked token cannot replace itself. The first
- * token needs the terms accepted; later ones keep that acceptance.
+ * The account-page action: only a password login (HTTP Basic, or a web-app session with the
+ * current password typed again) may mint a token, so neither a leaked token nor a browser left
+ * signed in can make a lasting credential. The first token needs the terms accepted; later
+ * ones keep that acceptance.
  */
-export async function regenerateOwnToken(store: Store, principal: Principal, acceptTerms: boolean | undefined, clock: Clock): Promise<IssuedToken> {
+export async function regenerateOwnToken(
+  store: Store,
+  principal: Principal,
+  request: { acceptTerms?: boolean | undefined; password?: string | undefined },
+  clock: Clock,
+  guard: PasswordCheckGuard = {},
+): Promise<IssuedToken> {
   if (principal.kind !== 'user') throw ERRORS.forbidden('API clients have no account.');
   if (principal.method !== 'password' && principal.method !== 'session') throw ERRORS.passwordRequired();
   const user = await store.getUser(scopeOf(principal), principal.userId);
   if (!user) throw ERRORS.notFound('User');
-  if (user.apiTermsAcceptedAt === null && acceptTerms !== true) {
+  if (user.apiTermsAcceptedAt === null && request.acceptTerms !== true) {
     throw ERRORS.unprocessable('Generating your first API token means accepting the API terms: send "accept_terms": true.');
+  }
+  if (principal.method === 'session') {
+    if (request.password === undefined || request.password === '') throw ERRORS.unprocessable('Type your current password to generate a token: send it as "password".');
+    const credentials = await store.findUserCredentialsByEmail(principal.email);
+    await checkCurrentPassword(credentials?.passwordHash ?? null, request.password, guard);
   }
   return issueApiToken(store, principal.userId, clock);
 }

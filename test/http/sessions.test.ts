@@ -355,18 +355,22 @@ for (const factory of storeFactories()) {
       expect(csrfTwice.statusCode).toBeLessThan(500);
     });
 
-    it('generates an API token for a session user (CSRF-protected, the terms accepted the first time); an API token still cannot', async () => {
+    it('generates an API token for a session user (CSRF-protected, the current password typed again, the terms accepted the first time); an API token still cannot', async () => {
       const me = await person();
       const session = await signIn(app, me.email, me.password);
-      expectNativeError(await withSession(app, session, 'POST', `${API}/account/token`, { accept_terms: true }, null), 403, 'forbidden');
-      expectNativeError(await withSession(app, session, 'POST', `${API}/account/token`, {}), 422, 'unprocessable', /accept_terms/);
-      const issued = await withSession(app, session, 'POST', `${API}/account/token`, { accept_terms: true });
+      expectNativeError(await withSession(app, session, 'POST', `${API}/account/token`, { accept_terms: true, password: me.password }, null), 403, 'forbidden');
+      expectNativeError(await withSession(app, session, 'POST', `${API}/account/token`, { password: me.password }), 422, 'unprocessable', /accept_terms/);
+      // A browser left signed in makes no lasting credential: the password is needed.
+      expectNativeError(await withSession(app, session, 'POST', `${API}/account/token`, { accept_terms: true }), 422, 'unprocessable', /password/);
+      expectNativeError(await withSession(app, session, 'POST', `${API}/account/token`, { accept_terms: true, password: 'not-my-password' }), 422, 'unprocessable', /current password/);
+      expect((await app.inject({ url: `${API}/account`, headers: { cookie: session.cookie } })).json().has_api_token).toBe(false);
+      const issued = await withSession(app, session, 'POST', `${API}/account/token`, { accept_terms: true, password: me.password });
       expect(issued.statusCode, issued.body).toBe(201);
       const token = issued.json().token as string;
       const account = await app.inject({ url: `${API}/account`, headers: { authorization: `Token ${token}` } });
       expect(account.json()).toMatchObject({ id: me.id, has_api_token: true, api_terms_accepted_at: expect.any(String) });
       // Again, without accepting: the first acceptance is kept.
-      expect((await withSession(app, session, 'POST', `${API}/account/token`, {})).statusCode).toBe(201);
+      expect((await withSession(app, session, 'POST', `${API}/account/token`, { password: me.password })).statusCode).toBe(201);
       expectNativeError(await app.inject({ method: 'POST', url: `${API}/account/token`, headers: { authorization: `Token ${a.user.token}` }, payload: {} }), 403, 'password_required');
       expect((await app.inject({ method: 'POST', url: `${API}/account/token`, headers: { authorization: basic(me.email, me.password) }, payload: {} })).statusCode).toBe(201);
     });
@@ -451,14 +455,18 @@ for (const factory of storeFactories()) {
       }
     });
 
-    it('a wrong current password on PUT /account/password spends the account’s budget: a leaked API token cannot guess the password', async () => {
+    it('a wrong current password on PUT /account/password or POST /account/token spends the account’s budget: a leaked API token or session cannot guess the password', async () => {
       const limited = await buildTestApp(store, clock, { RATE_LIMITS: `${GENEROUS},flowline.signin_account=3/1m` });
       try {
         const me = await person();
         const token = `Token ${(await issueApiToken(store, me.id, clock)).token}`;
         const change = (current: string) =>
           limited.inject({ method: 'PUT', url: `${API}/account/password`, headers: { authorization: token }, payload: { current_password: current, new_password: 'taken-over-password' }, remoteAddress: '198.51.100.40' });
-        for (let i = 0; i < 3; i++) expectNativeError(await change(`guess-${i}`), 422, 'unprocessable', /current password/);
+        for (let i = 0; i < 2; i++) expectNativeError(await change(`guess-${i}`), 422, 'unprocessable', /current password/);
+        // A session's token request guesses the same budget.
+        const session = await signIn(limited, me.email, me.password, {});
+        const mint = await limited.inject({ method: 'POST', url: `${API}/account/token`, headers: { cookie: session.cookie, 'x-csrf-token': session.csrf }, payload: { password: 'guess-2' }, remoteAddress: '198.51.100.40' });
+        expectNativeError(mint, 422, 'unprocessable', /current password/);
         const throttled = await change(me.password);
         expectNativeError(throttled, 429, 'rate_limited', /^Rate limit exceeded\. Try again in \d+ seconds\.$/);
         expect(Number(throttled.headers['retry-after'])).toBeGreaterThan(0);

@@ -89,14 +89,23 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ store: Store; clock: Clo
         operationId: 'account.regenerateToken',
         summary: 'Generate a new API token, revoking the previous one',
         description:
-          'Needs HTTP Basic with e-mail and password, or the web-app session (with its `X-CSRF-Token`), not an API token. The first token accepts the API terms (`accept_terms: true`); the acceptance is recorded once, with its time.',
+          'Needs HTTP Basic with e-mail and password, or the web-app session (with its `X-CSRF-Token`) and the current `password`, not an API token. A wrong `password` (422) spends the account’s budget of failed passwords; past it, 429 with Retry-After. The first token accepts the API terms (`accept_terms: true`); the acceptance is recorded once, with its time.',
         security: [{ basicAuth: [] }, { cookieAuth: [] }],
-        body: Type.Object({ accept_terms: Type.Optional(Type.Boolean({ description: 'Needed (true) for the first token: generating it accepts the API terms, once.' })) }),
-        response: { 201: TokenSchema, ...nativeErrors },
+        body: Type.Object({
+          accept_terms: Type.Optional(Type.Boolean({ description: 'Needed (true) for the first token: generating it accepts the API terms, once.' })),
+          password: Type.Optional(Type.String({ maxLength: 1024, description: 'Your current password: needed with the web-app session (HTTP Basic has already checked it).' })),
+        }),
+        response: { 201: TokenSchema, ...nativeErrors, 429: NativeErrorSchema },
       },
     },
     async (request, reply) => {
-      const issued = await regenerateOwnToken(store, principalOf(request), request.body.accept_terms, clock);
+      const issued = await regenerateOwnToken(
+        store,
+        principalOf(request),
+        { acceptTerms: request.body.accept_terms, password: request.body.password },
+        clock,
+        passwordGuard(request, reply),
+      );
       reply.header('Cache-Control', 'no-store');
       return reply.status(201).send({
         token: issued.token,

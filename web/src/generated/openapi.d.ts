@@ -106,7 +106,7 @@ export interface paths {
         put?: never;
         /**
          * Generate a new API token, revoking the previous one
-         * @description Needs HTTP Basic with e-mail and password, or the web-app session (with its `X-CSRF-Token`), not an API token. The first token accepts the API terms (`accept_terms: true`); the acceptance is recorded once, with its time.
+         * @description Needs HTTP Basic with e-mail and password, or the web-app session (with its `X-CSRF-Token`) and the current `password`, not an API token. A wrong `password` (422) spends the account’s budget of failed passwords; past it, 429 with Retry-After. The first token accepts the API terms (`accept_terms: true`); the acceptance is recorded once, with its time.
          */
         post: operations["account.regenerateToken"];
         delete?: never;
@@ -2143,6 +2143,8 @@ export interface operations {
                 "application/json": {
                     /** @description Needed (true) for the first token: generating it accepts the API terms, once. */
                     accept_terms?: boolean;
+                    /** @description Your current password: needed with the web-app session (HTTP Basic has already checked it). */
+                    password?: string;
                 };
             };
         };
@@ -2249,6 +2251,20 @@ export interface operations {
             };
             /** @description Default Response */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
