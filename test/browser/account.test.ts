@@ -118,7 +118,7 @@ describe.skipIf(browserSkipReason !== null)('My Account in Chromium', () => {
     });
     expect(other.status).toBe(201);
     const otherCookie = other.headers.getSetCookie().map((line) => line.split(';')[0]).join('; ');
-    const otherSession = async () => (await fetch(`${server.base}/api/flowline/v1/session`, { headers: { cookie: otherCookie } })).status;
+    const otherSession = async () => (await fetch(`${server.base}/api/flowline/v1/account`, { headers: { cookie: otherCookie } })).status;
     expect(await otherSession()).toBe(200);
     await page.goto(`${server.base}/app/account`);
     await page.getByRole('heading', { name: 'Change password' }).waitFor();

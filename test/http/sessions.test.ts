@@ -47,6 +47,15 @@ async function signIn(app: FastifyInstance, email: string, password: string, hea
   return { token, csrf: res.json().csrf_token as string, cookie: `flowline_session=${token}` };
 }
 
+/** GET /session's answer to a visitor who is signed out; `cleared`: the dead cookie is cleared too. */
+function expectSignedOut(res: LightMyRequestResponse, cleared = true): void {
+  expect(res.statusCode, res.body).toBe(200);
+  expect(res.json()).toEqual({ account: null, csrf_token: null });
+  expect(res.headers['cache-control']).toBe('no-store');
+  if (cleared) expect(setCookieOf(res)).toMatch(/^flowline_session=; Path=\/; Max-Age=0; HttpOnly; SameSite=Lax/);
+  else expect(res.headers['set-cookie']).toBeUndefined();
+}
+
 /** A request with the session cookie, and its CSRF token unless told otherwise (`null`: none). */
 function withSession(app: FastifyInstance, session: Session, method: Method, url: string, payload?: object, csrf: string | null = session.csrf) {
   return app.inject({
@@ -132,7 +141,7 @@ for (const factory of storeFactories()) {
       }
     });
 
-    it('answers one 401 for a wrong password and an unknown address, and 401 from GET /session without a session', async () => {
+    it('answers one 401 for a wrong password and an unknown address; GET /session without a session answers that nobody is signed in', async () => {
       const wrong = await app.inject({ method: 'POST', url: `${API}/session`, payload: { email: a.user.email, password: 'not-the-password' } });
       const unknown = await app.inject({ method: 'POST', url: `${API}/session`, payload: { email: 'nobody@acme.example', password: 'not-the-password' } });
       expectNativeError(wrong, 401, 'invalid_credentials', 'Wrong e-mail address or password.');
@@ -142,16 +151,33 @@ for (const factory of storeFactories()) {
       // An API token is not a password here.
       expectNativeError(await app.inject({ method: 'POST', url: `${API}/session`, payload: { email: a.user.email, password: a.user.token } }), 401, 'invalid_credentials');
 
-      expectNativeError(await app.inject({ url: `${API}/session` }), 401, 'not_authenticated');
-      expectNativeError(await app.inject({ url: `${API}/session`, headers: { cookie: 'flowline_session=fls_forged' } }), 401, 'not_authenticated');
+      expectSignedOut(await app.inject({ url: `${API}/session` }), false);
+      expectSignedOut(await app.inject({ url: `${API}/session`, headers: { cookie: 'flowline_session=fls_forged' } }));
       // A request with an Authorization header is not a session, even with the cookie.
       const session = await signIn(app, a.user.email, a.user.password);
       // Signing in again from the same browser ends the session it held (here: as another person).
       const next = await signIn(app, a.admin.email, a.admin.password, { cookie: session.cookie });
-      expectNativeError(await other.inject({ url: `${API}/session`, headers: { cookie: session.cookie } }), 401, 'not_authenticated');
+      expectSignedOut(await other.inject({ url: `${API}/session`, headers: { cookie: session.cookie } }));
       expect((await other.inject({ url: `${API}/session`, headers: { cookie: next.cookie } })).json().account.email).toBe(a.admin.email);
       const again = await signIn(app, a.user.email, a.user.password);
       expectNativeError(await app.inject({ url: `${API}/session`, headers: { cookie: again.cookie, authorization: `Token ${a.user.token}` } }), 401, 'not_authenticated');
+    });
+
+    it('GET /session signed out is counted per IP in the public class, never as a failed login: it cannot lock an address out of the API', async () => {
+      const limited = await buildTestApp(store, clock, { RATE_LIMITS: `${GENEROUS},flowline.anonymous=3/1m,flowline.public=20/1m` });
+      try {
+        const ip = '198.51.100.60';
+        for (let i = 0; i < 20; i++) expectSignedOut(await limited.inject({ url: `${API}/session`, remoteAddress: ip }), false);
+        // An ended session's cookie: signed out too, and the cookie is cleared.
+        const ended = await limited.inject({ url: `${API}/session`, remoteAddress: '198.51.100.61', headers: { cookie: 'flowline_session=fls_ended' } });
+        expectSignedOut(ended);
+        // The public budget is spent (429), but the anonymous one is untouched: the API still answers this address.
+        expectNativeError(await limited.inject({ url: `${API}/session`, remoteAddress: ip }), 429, 'rate_limited');
+        expect((await limited.inject({ url: `${API}/account`, headers: { authorization: `Token ${a.user.token}` }, remoteAddress: ip })).statusCode).toBe(200);
+        expect((await limited.inject({ url: `${API}/account`, remoteAddress: '198.51.100.62' })).statusCode).toBe(401);
+      } finally {
+        await limited.close();
+      }
     });
 
     it('refuses a state-changing Flowline call without the CSRF token or with a wrong one (403), accepts it with the token; reads and Authorization-header calls need none', async () => {
@@ -224,7 +250,7 @@ for (const factory of storeFactories()) {
       const out = await withSession(app, session, 'DELETE', `${API}/session`);
       expect(out.statusCode, out.body).toBe(204);
       expect(setCookieOf(out)).toMatch(/^flowline_session=; Path=\/; Max-Age=0; HttpOnly; SameSite=Lax/);
-      expectNativeError(await withSession(other, session, 'GET', `${API}/session`), 401, 'not_authenticated');
+      expectSignedOut(await withSession(other, session, 'GET', `${API}/session`));
       expectNativeError(await withSession(other, session, 'GET', `${API}/account`), 401, 'not_authenticated');
       // Signing out again, or without any session, only clears the cookie.
       expect((await withSession(app, session, 'DELETE', `${API}/session`)).statusCode).toBe(204);
@@ -238,19 +264,19 @@ for (const factory of storeFactories()) {
       const changed = await withSession(app, changing, 'PUT', `${API}/account/password`, { current_password: me.password, new_password: 'a-brand-new-password' });
       expect(changed.statusCode, changed.body).toBe(204);
       expect((await withSession(other, changing, 'GET', `${API}/session`)).statusCode).toBe(200);
-      expectNativeError(await withSession(app, elsewhere, 'GET', `${API}/session`), 401, 'not_authenticated');
-      expectNativeError(await withSession(other, elsewhere, 'GET', `${API}/session`), 401, 'not_authenticated');
+      expectSignedOut(await withSession(app, elsewhere, 'GET', `${API}/session`));
+      expectSignedOut(await withSession(other, elsewhere, 'GET', `${API}/session`));
 
       // An admin's reset signs the user out everywhere; redeeming the link does too.
       const first = await signIn(other, me.email, 'a-brand-new-password');
       const reset = await app.inject({ method: 'POST', url: `${API}/users/${me.id}/password-link`, headers: { authorization: `Token ${a.admin.token}` } });
       expect(reset.statusCode, reset.body).toBe(201);
-      for (const s of [changing, first]) expect((await withSession(other, s, 'GET', `${API}/session`)).statusCode).toBe(401);
+      for (const s of [changing, first]) expectSignedOut(await withSession(other, s, 'GET', `${API}/session`));
       const second = await signIn(other, me.email, 'a-brand-new-password');
       const token = /#token=(.+)$/.exec(reset.json().set_password_link.url as string)![1]!;
       const redeemed = await app.inject({ method: 'POST', url: `${API}/account/set-password`, payload: { token, password: 'the-third-password' } });
       expect(redeemed.statusCode, redeemed.body).toBe(200);
-      expectNativeError(await withSession(other, second, 'GET', `${API}/session`), 401, 'not_authenticated');
+      expectSignedOut(await withSession(other, second, 'GET', `${API}/session`));
       await signIn(app, me.email, 'the-third-password');
     });
 
@@ -287,10 +313,10 @@ for (const factory of storeFactories()) {
       const session = await signIn(app, me.email, me.password);
       const disabled = await app.inject({ method: 'PATCH', url: `${API}/users/${me.id}`, headers: { authorization: `Token ${a.admin.token}` }, payload: { disabled: true } });
       expect(disabled.statusCode, disabled.body).toBe(200);
-      expect((await withSession(other, session, 'GET', `${API}/session`)).statusCode).toBe(401);
+      expectSignedOut(await withSession(other, session, 'GET', `${API}/session`));
       expect((await app.inject({ method: 'POST', url: `${API}/session`, payload: { email: me.email, password: me.password } })).statusCode).toBe(401);
       await app.inject({ method: 'PATCH', url: `${API}/users/${me.id}`, headers: { authorization: `Token ${a.admin.token}` }, payload: { disabled: false } });
-      expect((await withSession(other, session, 'GET', `${API}/session`)).statusCode).toBe(401);
+      expectSignedOut(await withSession(other, session, 'GET', `${API}/session`));
 
       // A customer disabled by the store (as an operator would) stops its users' sessions.
       const c = await createTenant(store, 'Cobalt');
@@ -310,7 +336,7 @@ for (const factory of storeFactories()) {
       const patch = (disabled: boolean) => app.inject({ method: 'PATCH', url: `${API}/customers/${d.customer.id}`, headers: { authorization: operator }, payload: { disabled } });
       expect((await patch(true)).statusCode).toBe(200);
       expect((await patch(false)).statusCode).toBe(200);
-      for (const s of sessions) expectNativeError(await withSession(other, s, 'GET', `${API}/session`), 401, 'not_authenticated');
+      for (const s of sessions) expectSignedOut(await withSession(other, s, 'GET', `${API}/session`));
       // Another customer's sessions are untouched.
       expect((await withSession(other, mine, 'GET', `${API}/session`)).statusCode).toBe(200);
     });
@@ -346,7 +372,8 @@ for (const factory of storeFactories()) {
       expect((await post({ email: 'nul\u0000@acme.example', password: 'p' })).statusCode).toBe(401);
       for (const cookie of ['flowline_session=', 'flowline_session="', `flowline_session=${'x'.repeat(5000)}`, 'flowline_session=%00%ff', 'garbage', ';;;=;']) {
         const res = await app.inject({ url: `${API}/session`, headers: { cookie } });
-        expect(res.statusCode, `${cookie.slice(0, 40)}: ${res.body}`).toBe(401);
+        expect(res.statusCode, `${cookie.slice(0, 40)}: ${res.body}`).toBe(200);
+        expect(res.json().account).toBeNull();
         const write = await app.inject({ method: 'POST', url: `${API}/facilities`, headers: { cookie, 'x-csrf-token': 'x' }, payload: { name: 'n' } });
         expect(write.statusCode, `${cookie.slice(0, 40)}: ${write.body}`).toBe(401);
       }
@@ -383,14 +410,14 @@ for (const factory of storeFactories()) {
         clock.advance(SESSION_IDLE_MS - 60_000);
         expect((await withSession(app, active, 'GET', `${API}/session`)).statusCode).toBe(200);
         clock.advance(120_000);
-        expect((await withSession(other, idle, 'GET', `${API}/session`)).statusCode).toBe(401);
+        expectSignedOut(await withSession(other, idle, 'GET', `${API}/session`));
         expect((await withSession(other, active, 'GET', `${API}/session`)).statusCode).toBe(200);
         while (clock.now() < started + SESSION_ABSOLUTE_MS - SESSION_IDLE_MS) {
           clock.advance(SESSION_IDLE_MS / 2);
           expect((await withSession(app, active, 'GET', `${API}/session`)).statusCode).toBe(200);
         }
         clock.set(started + SESSION_ABSOLUTE_MS);
-        expect((await withSession(app, active, 'GET', `${API}/session`)).statusCode).toBe(401);
+        expectSignedOut(await withSession(app, active, 'GET', `${API}/session`));
       } finally {
         clock.set(started);
       }

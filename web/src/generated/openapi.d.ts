@@ -402,7 +402,7 @@ export interface paths {
         };
         /**
          * The signed-in account of this session, and its CSRF token
-         * @description Answers 401 without a live session (signed out, expired, or a request that came with an Authorization header instead).
+         * @description Signed out (no cookie, or a session that has ended: the cookie is then cleared), answers 200 with `account` and `csrf_token` null. A request with an Authorization header is no session: 401.
          */
         get: operations["session.get"];
         put?: never;
@@ -5521,9 +5521,9 @@ export interface operations {
                             name: string;
                             operator: boolean;
                             role: "admin" | "user";
-                        };
-                        /** @description Send it as `X-CSRF-Token` with every request that changes something (any method but GET, HEAD, OPTIONS). */
-                        csrf_token: string;
+                        } | null;
+                        /** @description Send it as `X-CSRF-Token` with every request that changes something; null when signed out. */
+                        csrf_token: string | null;
                     };
                 };
             };
