@@ -62,7 +62,13 @@ type CountBudget = (request: FastifyRequest, reply: FastifyReply, budget: Budget
  * Counts (or, without `increment`, peeks at) a budget and refuses with 429 past it; answers
  * whether the request was counted (false when the shared store is down: admitted uncounted).
  */
-function budgetCounter(counter: RateCounter, face: FaceName, throttledMessage: (seconds: number) => string): CountBudget {
+function budgetCounter(
+  counter: RateCounter,
+  face: FaceName,
+  throttledMessage: (seconds: number) => string,
+  /** Only a refusal shows this budget's numbers (the account budgets: the headers stay the request's own). */
+  headersOnlyWhenRefused = false,
+): CountBudget {
   return async (request, reply, budget, increment) => {
     let window: RateWindow;
     try {
@@ -73,11 +79,11 @@ function budgetCounter(counter: RateCounter, face: FaceName, throttledMessage: (
       // A shared store that is down must not take the API with it: admit, say so in the log,
       // and still send the headers clients depend on (the whole budget, as nothing was counted).
       request.log.warn({ err: error, face }, 'rate-limit store unavailable; request admitted uncounted');
-      setHeaders(reply, budget.policy, { count: 0, ttlMs: 0 });
+      if (!headersOnlyWhenRefused) setHeaders(reply, budget.policy, { count: 0, ttlMs: 0 });
       return false;
     }
-    setHeaders(reply, budget.policy, window);
     const exceeded = increment ? window.count > budget.policy.max : window.count >= budget.policy.max;
+    if (!headersOnlyWhenRefused || exceeded) setHeaders(reply, budget.policy, window);
     if (exceeded) {
       const seconds = resetSeconds(budget.policy, window);
       reply.header('Retry-After', seconds);
@@ -194,7 +200,7 @@ export function signInThrottle(options: {
     options.counter.release(key).catch((error: unknown) => request.log.warn({ err: error }, 'rate-limit store unavailable'));
   return {
     async reserve(request, reply, email, throttledMessage = options.throttledMessage) {
-      const count = budgetCounter(options.counter, 'flowline', throttledMessage);
+      const count = budgetCounter(options.counter, 'flowline', throttledMessage, true);
       const { perIp, all } = keys(request, email);
       const reservedPerIp = await count(request, reply, { key: perIp, policy: options.perIp }, true);
       try {
