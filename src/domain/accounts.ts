@@ -79,19 +79,47 @@ export async function issueApiToken(store: Store, userId: number, clock: Clock):
 }
 
 /**
- * The account-page action: only a password login (HTTP Basic, or a web-app session opened
- * with the password) may mint a token, so a leaked token cannot replace itself. The first
- * token needs the terms accepted; later ones keep that acceptance.
+ * The account-page action: only a password login (HTTP Basic, or a web-app session with the
+ * current password typed again) may mint a token, so neither a leaked token nor a browser left
+ * signed in can make a lasting credential. The first token needs the terms accepted; later
+ * ones keep that acceptance.
  */
-export async function regenerateOwnToken(store: Store, principal: Principal, acceptTerms: boolean | undefined, clock: Clock): Promise<IssuedToken> {
+export async function regenerateOwnToken(
+  store: Store,
+  principal: Principal,
+  request: { acceptTerms?: boolean | undefined; password?: string | undefined },
+  clock: Clock,
+  guard: PasswordCheckGuard = {},
+): Promise<IssuedToken> {
   if (principal.kind !== 'user') throw ERRORS.forbidden('API clients have no account.');
   if (principal.method !== 'password' && principal.method !== 'session') throw ERRORS.passwordRequired();
   const user = await store.getUser(scopeOf(principal), principal.userId);
   if (!user) throw ERRORS.notFound('User');
-  if (user.apiTermsAcceptedAt === null && acceptTerms !== true) {
+  if (user.apiTermsAcceptedAt === null && request.acceptTerms !== true) {
     throw ERRORS.unprocessable('Generating your first API token means accepting the API terms: send "accept_terms": true.');
   }
+  if (principal.method === 'session') {
+    if (request.password === undefined || request.password === '') throw ERRORS.unprocessable('Type your current password to generate a token: send it as "password".');
+    const credentials = await store.findUserCredentialsByEmail(principal.email);
+    await checkCurrentPassword(credentials?.passwordHash ?? null, request.password, guard);
+  }
   return issueApiToken(store, principal.userId, clock);
+}
+
+/**
+ * Hooks around a check of the current password (the per-account budget of failed passwords):
+ * `before` reserves a failure and may refuse (429); `after` runs when the password was right.
+ */
+export interface PasswordCheckGuard {
+  before?: () => Promise<void>;
+  after?: () => Promise<void>;
+}
+
+/** The current password, asked again for a sensitive change: 422 when it is not right. */
+async function checkCurrentPassword(passwordHash: string | null, password: string, guard: PasswordCheckGuard): Promise<void> {
+  await guard.before?.();
+  if (passwordHash === null || !(await verifyPassword(password, passwordHash))) throw ERRORS.unprocessable('The current password is not right.');
+  await guard.after?.();
 }
 
 /**
@@ -99,11 +127,18 @@ export async function regenerateOwnToken(store: Store, principal: Principal, acc
  * with. It ends the user's other web-app sessions (on every server process): only the
  * session that made the change stays signed in.
  */
-export async function changeOwnPassword(store: Store, principal: Principal, oldPassword: string, newPassword: string): Promise<void> {
+export async function changeOwnPassword(
+  store: Store,
+  principal: Principal,
+  oldPassword: string,
+  newPassword: string,
+  guard: PasswordCheckGuard = {},
+): Promise<void> {
   if (principal.kind !== 'user') throw ERRORS.forbidden('API clients have no account.');
   checkPassword(newPassword);
   const credentials = await store.findUserCredentialsByEmail(principal.email);
-  if (!credentials || !(await verifyPassword(oldPassword, credentials.passwordHash))) throw ERRORS.unprocessable('The current password is not right.');
+  await checkCurrentPassword(credentials?.passwordHash ?? null, oldPassword, guard);
+  if (!credentials) throw ERRORS.unprocessable('The current password is not right.');
   await store.setUserPassword(credentials.id, await hashPassword(newPassword));
   await store.deleteUserSessions(credentials.id, principal.sessionId);
 }

@@ -36,6 +36,9 @@ export async function updateCustomer(store: Store, actor: Actor, id: number, cha
     ...(change.name !== undefined ? { name: cleanName(change.name, 'name') } : {}),
     ...(change.disabled !== undefined ? { disabledAt: change.disabled ? (current.disabledAt ?? clock.now()) : null } : {}),
   });
+  // Its users' web-app sessions stop at once (the lookup refuses them) and are ended too, so
+  // that enabling the customer again brings none of them back.
+  if (change.disabled === true && updated) await store.deleteCustomerSessions(id);
   return found(updated, 'Customer');
 }
 

@@ -15,6 +15,8 @@ export const SESSION_COOKIE = 'flowline_session';
 export const SESSION_IDLE_MS = 12 * 60 * 60 * 1000;
 /** However active, a session ends this long after sign-in. */
 export const SESSION_ABSOLUTE_MS = 30 * 24 * 60 * 60 * 1000;
+/** A user keeps at most this many sessions (browsers): signing in once more ends the oldest. */
+export const SESSIONS_PER_USER = 20;
 /** `last_used_at` is written at most this often per session, not on every request. */
 export const SESSION_TOUCH_MS = 60 * 1000;
 
@@ -83,7 +85,10 @@ export async function signIn(
   const token = newSessionToken();
   const at = clock.now();
   const expiresAt = at + SESSION_ABSOLUTE_MS;
-  const session = await store.createSession({ userId: user.id, tokenHash: digestSecret(token), at, expiresAt });
+  // Only while the verified password is still the user's: a password change (or a link redeemed)
+  // between the check and here ended the user's sessions, and must end this one too.
+  const session = await store.createSession({ userId: user.id, tokenHash: digestSecret(token), passwordHash: user.passwordHash, at, expiresAt, idleSince: at - SESSION_IDLE_MS, maxPerUser: SESSIONS_PER_USER });
+  if (!session) throw ERRORS_SESSION.wrongCredentials();
   return { token, csrfToken: csrfTokenFor(token), principal: { ...principal, method: 'session', sessionId: session.id }, expiresAt };
 }
 

@@ -147,7 +147,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     async (api) => {
       api.addHook('onRequest', guard('flowline', FLOWLINE_THROTTLED));
       await api.register(sessionRoutes, { store, clock, throttle: signIn, httpsPublicUrl: deps.config.publicUrl?.startsWith('https:') === true });
-      await api.register(accountRoutes, { store, clock, links });
+      await api.register(accountRoutes, { store, clock, links, throttle: signIn });
       await api.register(monitoringRoutes, { store });
       await api.register(seriesRoutes, { store, clock });
       await api.register(customerRoutes, { store, clock });

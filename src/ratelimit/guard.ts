@@ -30,6 +30,8 @@ export interface FaceGuardOptions {
   clock: Clock;
   /** The face's own wording of a 429, given the seconds until the window resets. */
   throttledMessage: (seconds: number) => string;
+  /** The per-account budgets of failed passwords, spent by HTTP Basic with a password too. */
+  accounts: SignInThrottle;
 }
 
 interface Budget {
@@ -60,7 +62,13 @@ type CountBudget = (request: FastifyRequest, reply: FastifyReply, budget: Budget
  * Counts (or, without `increment`, peeks at) a budget and refuses with 429 past it; answers
  * whether the request was counted (false when the shared store is down: admitted uncounted).
  */
-function budgetCounter(counter: RateCounter, face: FaceName, throttledMessage: (seconds: number) => string): CountBudget {
+function budgetCounter(
+  counter: RateCounter,
+  face: FaceName,
+  throttledMessage: (seconds: number) => string,
+  /** Only a refusal shows this budget's numbers (the account budgets: the headers stay the request's own). */
+  headersOnlyWhenRefused = false,
+): CountBudget {
   return async (request, reply, budget, increment) => {
     let window: RateWindow;
     try {
@@ -71,11 +79,11 @@ function budgetCounter(counter: RateCounter, face: FaceName, throttledMessage: (
       // A shared store that is down must not take the API with it: admit, say so in the log,
       // and still send the headers clients depend on (the whole budget, as nothing was counted).
       request.log.warn({ err: error, face }, 'rate-limit store unavailable; request admitted uncounted');
-      setHeaders(reply, budget.policy, { count: 0, ttlMs: 0 });
+      if (!headersOnlyWhenRefused) setHeaders(reply, budget.policy, { count: 0, ttlMs: 0 });
       return false;
     }
-    setHeaders(reply, budget.policy, window);
     const exceeded = increment ? window.count > budget.policy.max : window.count >= budget.policy.max;
+    if (!headersOnlyWhenRefused || exceeded) setHeaders(reply, budget.policy, window);
     if (exceeded) {
       const seconds = resetSeconds(budget.policy, window);
       reply.header('Retry-After', seconds);
@@ -90,7 +98,12 @@ function budgetCounter(counter: RateCounter, face: FaceName, throttledMessage: (
  * is sent, the web-app session cookie. A request authenticated by the cookie that changes
  * something must carry the session's CSRF token in `X-CSRF-Token` (403 otherwise).
  */
-async function authenticateRequest(request: FastifyRequest, store: Store, clock: Clock, beforePasswordCheck: () => Promise<void>): Promise<Principal> {
+async function authenticateRequest(
+  request: FastifyRequest,
+  store: Store,
+  clock: Clock,
+  beforePasswordCheck: (username: string) => Promise<void>,
+): Promise<Principal> {
   const header = request.headers.authorization;
   if (header === undefined || header.trim() === '') {
     const sessionToken = cookieValue(request.headers.cookie, SESSION_COOKIE);
@@ -104,7 +117,8 @@ async function authenticateRequest(request: FastifyRequest, store: Store, clock:
   }
   const credentials = parseAuthorization(header);
   if (!credentials) throw ERRORS.notAuthenticated();
-  return authenticate(store, credentials, { now: clock.now(), beforePasswordCheck });
+  const username = credentials.scheme === 'basic' ? credentials.username : '';
+  return authenticate(store, credentials, { now: clock.now(), beforePasswordCheck: () => beforePasswordCheck(username) });
 }
 
 /**
@@ -132,17 +146,23 @@ export function rateLimitedAuthentication(options: FaceGuardOptions): onRequestA
     // A password check (scrypt) is reserved atomically against the failure budget, so that
     // concurrent guesses cannot all pass the peek above, and given back when it succeeds.
     // Token and session checks are a digest lookup and need no reservation.
+    // HTTP Basic with a password also reserves against the account's budgets (per IP and
+    // account-wide), as the sign-in form does: a wrong password there is a guess all the same.
     let reserved = false;
+    let accountReserved: string | null = null;
     let principal: Principal;
     try {
-      principal = await authenticateRequest(request, store, options.clock, async () => {
+      principal = await authenticateRequest(request, store, options.clock, async (username) => {
         reserved = await count(request, reply, anonymous, true);
+        await options.accounts.reserve(request, reply, username, options.throttledMessage);
+        accountReserved = username;
       });
     } catch (error) {
       if (!reserved && !(error instanceof AppError && (error.status === 429 || error.status === 403))) await count(request, reply, anonymous, true);
       throw error;
     }
     if (reserved) await counter.release(anonymous.key).catch((error: unknown) => request.log.warn({ err: error, face }, 'rate-limit store unavailable'));
+    if (accountReserved !== null) await options.accounts.release(request, accountReserved);
     request.principal = principal;
     const policy = policies[routeClass] ?? policies.default;
     await count(request, reply, { key: `${face}:${routeClass}:${clientKey(principal)}`, policy }, true);
@@ -150,25 +170,50 @@ export function rateLimitedAuthentication(options: FaceGuardOptions): onRequestA
 }
 
 /**
- * The sign-in form's budget per account (on top of the `signin` class per IP): each attempt
- * reserves one failure before the password is checked, atomically, and a successful sign-in
- * gives it back, so only failures use it up. The key is a digest of the address as typed
+ * The budget of failed passwords per account (on top of the `signin` class per IP), spent by
+ * the sign-in form, by HTTP Basic with a password on every face, and by the checks of the
+ * current password on account routes: each attempt reserves one failure before the password
+ * is checked, atomically, and a right password gives it back, so only failures use it up. Two
+ * budgets: `signin_account` per account **and client IP** (a guesser locks the account out of
+ * their own address only), and `signin_account_all` per account across all IPs (much higher,
+ * against guessing spread over many addresses). The key is a digest of the address as typed
  * (normalised), so unknown addresses are throttled alike and no address is kept in Redis.
  */
 export interface SignInThrottle {
-  reserve(request: FastifyRequest, reply: FastifyReply, email: string): Promise<void>;
+  /** Refuses with 429 (in `throttledMessage`'s words, Flowline's by default) when a budget is spent. */
+  reserve(request: FastifyRequest, reply: FastifyReply, email: string, throttledMessage?: (seconds: number) => string): Promise<void>;
   release(request: FastifyRequest, email: string): Promise<void>;
 }
 
-export function signInThrottle(options: { policy: RatePolicy; counter: RateCounter; throttledMessage: (seconds: number) => string }): SignInThrottle {
-  const count = budgetCounter(options.counter, 'flowline', options.throttledMessage);
-  const key = (email: string) => `flowline:signin_account:${digestSecret(email.trim().toLowerCase()).slice(0, 32)}`;
+export function signInThrottle(options: {
+  perIp: RatePolicy;
+  all: RatePolicy;
+  counter: RateCounter;
+  throttledMessage: (seconds: number) => string;
+}): SignInThrottle {
+  const account = (email: string) => digestSecret(email.trim().toLowerCase()).slice(0, 32);
+  const keys = (request: FastifyRequest, email: string) => ({
+    perIp: `flowline:signin_account:${account(email)}:ip:${clientAddress(request.ip)}`,
+    all: `flowline:signin_account_all:${account(email)}`,
+  });
+  const giveBack = (request: FastifyRequest, key: string) =>
+    options.counter.release(key).catch((error: unknown) => request.log.warn({ err: error }, 'rate-limit store unavailable'));
   return {
-    async reserve(request, reply, email) {
-      await count(request, reply, { key: key(email), policy: options.policy }, true);
+    async reserve(request, reply, email, throttledMessage = options.throttledMessage) {
+      const count = budgetCounter(options.counter, 'flowline', throttledMessage, true);
+      const { perIp, all } = keys(request, email);
+      const reservedPerIp = await count(request, reply, { key: perIp, policy: options.perIp }, true);
+      try {
+        await count(request, reply, { key: all, policy: options.all }, true);
+      } catch (error) {
+        // Refused account-wide: this attempt is no failure of this IP's.
+        if (reservedPerIp) await giveBack(request, perIp);
+        throw error;
+      }
     },
     async release(request, email) {
-      await options.counter.release(key(email)).catch((error: unknown) => request.log.warn({ err: error }, 'rate-limit store unavailable'));
+      const { perIp, all } = keys(request, email);
+      await Promise.all([giveBack(request, perIp), giveBack(request, all)]);
     },
   };
 }

@@ -25,7 +25,7 @@ describe('DEFAULT_RATE_LIMITS', () => {
       fluent: { default: perMinute(100), anonymous: perMinute(60), public: perMinute(100) },
       fluxx: { default: perMinute(180), list: perMinute(1500), get: perMinute(180), write: perMinute(60), anonymous: perMinute(60), public: perMinute(100) },
       flowcommand: { default: perMinute(600), anonymous: perMinute(60), public: perMinute(100) },
-      flowline: { default: perMinute(600), anonymous: perMinute(60), public: perMinute(100), signin: perMinute(20), signin_account: { max: 10, windowMs: 15 * 60_000 } },
+      flowline: { default: perMinute(600), anonymous: perMinute(60), public: perMinute(100), signin: perMinute(20), signin_account: { max: 10, windowMs: 15 * 60_000 }, signin_account_all: { max: 100, windowMs: 15 * 60_000 } },
     });
   });
 
@@ -156,7 +156,7 @@ describe('parseRateLimits', () => {
     it.each([
       ['fluent', 'list', 'default, anonymous, public'],
       ['fluent', 'write', 'default, anonymous, public'],
-      ['flowline', 'anon', 'default, anonymous, public, signin, signin_account'],
+      ['flowline', 'anon', 'default, anonymous, public, signin, signin_account, signin_account_all'],
       ['flowcommand', 'get', 'default, anonymous, public'],
       ['fluxx', 'lists', 'default, list, get, write, anonymous, public'],
       ['fluxx', 'public_', 'default, list, get, write, anonymous, public'],

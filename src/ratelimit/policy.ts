@@ -33,8 +33,18 @@ export const DEFAULT_RATE_LIMITS: RateLimitPolicies = {
   fluent: { default: perMinute(100), anonymous: perMinute(60), public: perMinute(100) },
   fluxx: { default: perMinute(180), list: perMinute(1500), get: perMinute(180), write: perMinute(60), anonymous: perMinute(60), public: perMinute(100) },
   flowcommand: { default: perMinute(600), anonymous: perMinute(60), public: perMinute(100) },
-  // The sign-in form: 20 attempts a minute per IP, and 10 failures per 15 minutes per account.
-  flowline: { default: perMinute(600), anonymous: perMinute(60), public: perMinute(100), signin: perMinute(20), signin_account: { max: 10, windowMs: 15 * MINUTE } },
+  // The sign-in form: 20 attempts a minute per IP; failed passwords of one account: 10 per 15
+  // minutes from one IP, and 100 per 15 minutes from all IPs together. A guesser on one address
+  // locks the account out of that address only; the account-wide budget stops guessing spread
+  // over many addresses, at the price that such a spread attack locks the account everywhere.
+  flowline: {
+    default: perMinute(600),
+    anonymous: perMinute(60),
+    public: perMinute(100),
+    signin: perMinute(20),
+    signin_account: { max: 10, windowMs: 15 * MINUTE },
+    signin_account_all: { max: 100, windowMs: 15 * MINUTE },
+  },
 };
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: MINUTE, h: 60 * MINUTE };

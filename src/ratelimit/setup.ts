@@ -19,7 +19,7 @@ export type FaceGuardFactory = (face: FaceName, throttledMessage: (seconds: numb
  */
 export interface RateLimiting {
   guard: FaceGuardFactory;
-  /** The sign-in form's per-account budget (`flowline.signin_account`). */
+  /** The per-account budgets of failed passwords (`flowline.signin_account` per IP, `flowline.signin_account_all`). */
   signIn: SignInThrottle;
 }
 
@@ -38,8 +38,9 @@ export async function setUpRateLimiting(app: FastifyInstance, config: Config, st
     chosen = redisRateCounter(redis);
   }
   const counting = chosen ?? memoryRateCounter();
+  const accounts = signInThrottle({ perIp: policies.flowline.signin_account!, all: policies.flowline.signin_account_all!, counter: counting, throttledMessage: FLOWLINE_THROTTLED });
   return {
-    guard: (face, throttledMessage) => rateLimitedAuthentication({ face, policies: policies[face], counter: counting, store, clock, throttledMessage }),
-    signIn: signInThrottle({ policy: policies.flowline.signin_account!, counter: counting, throttledMessage: FLOWLINE_THROTTLED }),
+    guard: (face, throttledMessage) => rateLimitedAuthentication({ face, policies: policies[face], counter: counting, store, clock, throttledMessage, accounts }),
+    signIn: accounts,
   };
 }

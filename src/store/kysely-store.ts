@@ -879,6 +879,9 @@ export class KyselyStore implements Store {
   deleteUserSessions(userId: number, exceptId?: number) {
     return this.#sessions.deleteForUser(userId, exceptId);
   }
+  deleteCustomerSessions(customerId: number) {
+    return this.#sessions.deleteForCustomer(customerId);
+  }
 }
 
 /** The channels among `stored` whose readings feed volume rollups. */

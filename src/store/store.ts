@@ -344,8 +344,12 @@ export interface Store {
   /** Uses the link once and sets the password; null when it cannot be used. */
   redeemPasswordLink(tokenHash: string, passwordHash: string, now: number): Promise<User | null>;
 
-  /** A web-app session (the token kept as a digest); clears the user's expired ones. */
-  createSession(session: NewSession): Promise<SessionRecord>;
+  /**
+   * A web-app session (the token kept as a digest); clears the user's expired ones. Null, and
+   * nothing stored, when the user's password hash is no longer `session.passwordHash` or the
+   * user is disabled (a sign-in that raced a password change).
+   */
+  createSession(session: NewSession): Promise<SessionRecord | null>;
   /** The live session of a token digest and its user (unscoped: the token is the credential); null when expired or idle since `idleSince`. */
   findActiveSession(tokenHash: string, now: number, idleSince: number): Promise<ActiveSession | null>;
   /** Records use of a session (for the idle limit). */
@@ -353,4 +357,6 @@ export interface Store {
   deleteSession(id: number): Promise<void>;
   /** Ends all the user's sessions, but `exceptId`. */
   deleteUserSessions(userId: number, exceptId?: number): Promise<void>;
+  /** Ends all the sessions of the customer's users. */
+  deleteCustomerSessions(customerId: number): Promise<void>;
 }

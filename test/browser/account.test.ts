@@ -64,6 +64,10 @@ describe.skipIf(browserSkipReason !== null)('My Account in Chromium', () => {
     await screenshot(page, 'account');
 
     await page.getByLabel('I have read and accept the Client API Terms and Conditions').check();
+    // The session alone makes no token: the current password is asked again.
+    expect(await generate.isDisabled()).toBe(true);
+    const confirmPassword = page.getByLabel('Your current password', { exact: true });
+    await confirmPassword.fill(person.password);
     await generate.click();
     const tokenBox = page.getByLabel('Your Authentication Token');
     await tokenBox.waitFor();
@@ -85,7 +89,10 @@ describe.skipIf(browserSkipReason !== null)('My Account in Chromium', () => {
     expect(statuses).toEqual({ '/controller/list/': 200, '/api/v1/flow_sensors/': 200, '/api/rest/v2/controller': 200, '/api/flowline/v1/controllers': 200 });
     expect(await facesAnswer(server, token, person.email)).toEqual({ fluent: 200, flowcommand: 200, fluxx: 200, flowline: 200 });
 
-    // Regenerate: warned, then a new token; the old one stops working.
+    // Regenerate: the password again, warned, then a new token; the old one stops working.
+    expect(await confirmPassword.inputValue()).toBe('');
+    expect(await page.getByRole('button', { name: 'Regenerate Authentication Token' }).isDisabled()).toBe(true);
+    await confirmPassword.fill(person.password);
     await page.getByRole('button', { name: 'Regenerate Authentication Token' }).click();
     await page.getByText('Regenerating revokes your current token').waitFor();
     await page.getByRole('button', { name: 'Regenerate and revoke the old token' }).click();
@@ -111,11 +118,11 @@ describe.skipIf(browserSkipReason !== null)('My Account in Chromium', () => {
     });
     expect(other.status).toBe(201);
     const otherCookie = other.headers.getSetCookie().map((line) => line.split(';')[0]).join('; ');
-    const otherSession = async () => (await fetch(`${server.base}/api/flowline/v1/session`, { headers: { cookie: otherCookie } })).status;
+    const otherSession = async () => (await fetch(`${server.base}/api/flowline/v1/account`, { headers: { cookie: otherCookie } })).status;
     expect(await otherSession()).toBe(200);
     await page.goto(`${server.base}/app/account`);
     await page.getByRole('heading', { name: 'Change password' }).waitFor();
-    await page.getByLabel('Current password').fill(person.password);
+    await page.getByLabel('Current password', { exact: true }).fill(person.password);
     await page.getByLabel('New password', { exact: true }).fill('a-brand-new-passw0rd');
     await page.getByLabel('New password again').fill('something else entirely');
     await page.getByRole('button', { name: 'Change password' }).click();

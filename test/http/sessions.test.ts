@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { buildApp } from '../../src/http/app.js';
 import { redisRateCounter } from '../../src/ratelimit/counter.js';
-import { createAccount } from '../../src/domain/accounts.js';
+import { createAccount, issueApiToken } from '../../src/domain/accounts.js';
 import { PLATFORM_SCOPE } from '../../src/domain/scope.js';
-import { SESSION_ABSOLUTE_MS, SESSION_IDLE_MS } from '../../src/domain/sessions.js';
+import { SESSION_ABSOLUTE_MS, SESSION_IDLE_MS, SESSIONS_PER_USER, signIn as signInDomain } from '../../src/domain/sessions.js';
 import { basic, buildTestApp, manualClock } from '../helpers/app.js';
 import { createTenant, type TenantFixture } from '../helpers/fixtures.js';
 import { storeFactories, type TestStore } from '../helpers/stores.js';
@@ -22,7 +22,7 @@ import { API, expectNativeError } from './support.js';
 const START = Date.parse('2026-12-01T08:00:00Z');
 const TEST_REDIS_URL = process.env.TEST_REDIS_URL;
 const GENEROUS =
-  'flowline.default=100000/1m,flowline.anonymous=100000/1m,flowline.public=100000/1m,flowline.signin=100000/1m,flowline.signin_account=100000/1m,' +
+  'flowline.default=100000/1m,flowline.anonymous=100000/1m,flowline.public=100000/1m,flowline.signin=100000/1m,flowline.signin_account=100000/1m,flowline.signin_account_all=100000/1m,' +
   'fluxx.default=100000/1m,fluxx.write=100000/1m,fluxx.anonymous=100000/1m,fluent.default=100000/1m,fluent.anonymous=100000/1m,flowcommand.default=100000/1m,flowcommand.anonymous=100000/1m';
 
 interface Session {
@@ -45,6 +45,15 @@ async function signIn(app: FastifyInstance, email: string, password: string, hea
   expect(res.statusCode, res.body).toBe(201);
   const token = /^flowline_session=([^;]*)/.exec(setCookieOf(res))![1]!;
   return { token, csrf: res.json().csrf_token as string, cookie: `flowline_session=${token}` };
+}
+
+/** GET /session's answer to a visitor who is signed out; `cleared`: the dead cookie is cleared too. */
+function expectSignedOut(res: LightMyRequestResponse, cleared = true): void {
+  expect(res.statusCode, res.body).toBe(200);
+  expect(res.json()).toEqual({ account: null, csrf_token: null });
+  expect(res.headers['cache-control']).toBe('no-store');
+  if (cleared) expect(setCookieOf(res)).toMatch(/^flowline_session=; Path=\/; Max-Age=0; HttpOnly; SameSite=Lax/);
+  else expect(res.headers['set-cookie']).toBeUndefined();
 }
 
 /** A request with the session cookie, and its CSRF token unless told otherwise (`null`: none). */
@@ -132,7 +141,7 @@ for (const factory of storeFactories()) {
       }
     });
 
-    it('answers one 401 for a wrong password and an unknown address, and 401 from GET /session without a session', async () => {
+    it('answers one 401 for a wrong password and an unknown address; GET /session without a session answers that nobody is signed in', async () => {
       const wrong = await app.inject({ method: 'POST', url: `${API}/session`, payload: { email: a.user.email, password: 'not-the-password' } });
       const unknown = await app.inject({ method: 'POST', url: `${API}/session`, payload: { email: 'nobody@acme.example', password: 'not-the-password' } });
       expectNativeError(wrong, 401, 'invalid_credentials', 'Wrong e-mail address or password.');
@@ -142,16 +151,33 @@ for (const factory of storeFactories()) {
       // An API token is not a password here.
       expectNativeError(await app.inject({ method: 'POST', url: `${API}/session`, payload: { email: a.user.email, password: a.user.token } }), 401, 'invalid_credentials');
 
-      expectNativeError(await app.inject({ url: `${API}/session` }), 401, 'not_authenticated');
-      expectNativeError(await app.inject({ url: `${API}/session`, headers: { cookie: 'flowline_session=fls_forged' } }), 401, 'not_authenticated');
+      expectSignedOut(await app.inject({ url: `${API}/session` }), false);
+      expectSignedOut(await app.inject({ url: `${API}/session`, headers: { cookie: 'flowline_session=fls_forged' } }));
       // A request with an Authorization header is not a session, even with the cookie.
       const session = await signIn(app, a.user.email, a.user.password);
       // Signing in again from the same browser ends the session it held (here: as another person).
       const next = await signIn(app, a.admin.email, a.admin.password, { cookie: session.cookie });
-      expectNativeError(await other.inject({ url: `${API}/session`, headers: { cookie: session.cookie } }), 401, 'not_authenticated');
+      expectSignedOut(await other.inject({ url: `${API}/session`, headers: { cookie: session.cookie } }));
       expect((await other.inject({ url: `${API}/session`, headers: { cookie: next.cookie } })).json().account.email).toBe(a.admin.email);
       const again = await signIn(app, a.user.email, a.user.password);
       expectNativeError(await app.inject({ url: `${API}/session`, headers: { cookie: again.cookie, authorization: `Token ${a.user.token}` } }), 401, 'not_authenticated');
+    });
+
+    it('GET /session signed out is counted per IP in the public class, never as a failed login: it cannot lock an address out of the API', async () => {
+      const limited = await buildTestApp(store, clock, { RATE_LIMITS: `${GENEROUS},flowline.anonymous=3/1m,flowline.public=20/1m` });
+      try {
+        const ip = '198.51.100.60';
+        for (let i = 0; i < 20; i++) expectSignedOut(await limited.inject({ url: `${API}/session`, remoteAddress: ip }), false);
+        // An ended session's cookie: signed out too, and the cookie is cleared.
+        const ended = await limited.inject({ url: `${API}/session`, remoteAddress: '198.51.100.61', headers: { cookie: 'flowline_session=fls_ended' } });
+        expectSignedOut(ended);
+        // The public budget is spent (429), but the anonymous one is untouched: the API still answers this address.
+        expectNativeError(await limited.inject({ url: `${API}/session`, remoteAddress: ip }), 429, 'rate_limited');
+        expect((await limited.inject({ url: `${API}/account`, headers: { authorization: `Token ${a.user.token}` }, remoteAddress: ip })).statusCode).toBe(200);
+        expect((await limited.inject({ url: `${API}/account`, remoteAddress: '198.51.100.62' })).statusCode).toBe(401);
+      } finally {
+        await limited.close();
+      }
     });
 
     it('refuses a state-changing Flowline call without the CSRF token or with a wrong one (403), accepts it with the token; reads and Authorization-header calls need none', async () => {
@@ -224,7 +250,7 @@ for (const factory of storeFactories()) {
       const out = await withSession(app, session, 'DELETE', `${API}/session`);
       expect(out.statusCode, out.body).toBe(204);
       expect(setCookieOf(out)).toMatch(/^flowline_session=; Path=\/; Max-Age=0; HttpOnly; SameSite=Lax/);
-      expectNativeError(await withSession(other, session, 'GET', `${API}/session`), 401, 'not_authenticated');
+      expectSignedOut(await withSession(other, session, 'GET', `${API}/session`));
       expectNativeError(await withSession(other, session, 'GET', `${API}/account`), 401, 'not_authenticated');
       // Signing out again, or without any session, only clears the cookie.
       expect((await withSession(app, session, 'DELETE', `${API}/session`)).statusCode).toBe(204);
@@ -238,20 +264,48 @@ for (const factory of storeFactories()) {
       const changed = await withSession(app, changing, 'PUT', `${API}/account/password`, { current_password: me.password, new_password: 'a-brand-new-password' });
       expect(changed.statusCode, changed.body).toBe(204);
       expect((await withSession(other, changing, 'GET', `${API}/session`)).statusCode).toBe(200);
-      expectNativeError(await withSession(app, elsewhere, 'GET', `${API}/session`), 401, 'not_authenticated');
-      expectNativeError(await withSession(other, elsewhere, 'GET', `${API}/session`), 401, 'not_authenticated');
+      expectSignedOut(await withSession(app, elsewhere, 'GET', `${API}/session`));
+      expectSignedOut(await withSession(other, elsewhere, 'GET', `${API}/session`));
 
       // An admin's reset signs the user out everywhere; redeeming the link does too.
       const first = await signIn(other, me.email, 'a-brand-new-password');
       const reset = await app.inject({ method: 'POST', url: `${API}/users/${me.id}/password-link`, headers: { authorization: `Token ${a.admin.token}` } });
       expect(reset.statusCode, reset.body).toBe(201);
-      for (const s of [changing, first]) expect((await withSession(other, s, 'GET', `${API}/session`)).statusCode).toBe(401);
+      for (const s of [changing, first]) expectSignedOut(await withSession(other, s, 'GET', `${API}/session`));
       const second = await signIn(other, me.email, 'a-brand-new-password');
       const token = /#token=(.+)$/.exec(reset.json().set_password_link.url as string)![1]!;
       const redeemed = await app.inject({ method: 'POST', url: `${API}/account/set-password`, payload: { token, password: 'the-third-password' } });
       expect(redeemed.statusCode, redeemed.body).toBe(200);
-      expectNativeError(await withSession(other, second, 'GET', `${API}/session`), 401, 'not_authenticated');
+      expectSignedOut(await withSession(other, second, 'GET', `${API}/session`));
       await signIn(app, me.email, 'the-third-password');
+    });
+
+    it('a sign-in checked against the old password makes no session once the password has changed (the race with a password change)', async () => {
+      const me = await person();
+      const old = (await store.findUserCredentialsByEmail(me.email))!.passwordHash;
+      const change = async () => {
+        const res = await app.inject({ method: 'PUT', url: `${API}/account/password`, headers: { authorization: basic(me.email, me.password) }, payload: { current_password: me.password, new_password: 'changed-meanwhile-1' } });
+        expect(res.statusCode, res.body).toBe(204);
+      };
+      // The domain's sign-in: the password is verified, then changed, then the session would be made.
+      const racing = new Proxy(store, {
+        get(target, property) {
+          if (property === 'createSession') {
+            return async (...args: Parameters<TestStore['createSession']>) => {
+              await change();
+              return target.createSession(...args);
+            };
+          }
+          const value: unknown = Reflect.get(target, property);
+          return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+        },
+      });
+      await expect(signInDomain(racing, clock, me.email, me.password)).rejects.toMatchObject({ status: 401, code: 'invalid_credentials' });
+      expect(await store.kysely.selectFrom('sessions').select('id').where('user_id', '=', me.id).execute()).toEqual([]);
+      // The store's seam itself: the old hash makes nothing, the current one a session.
+      expect(await store.createSession({ userId: me.id, tokenHash: `race-${me.id}-a`, passwordHash: old, at: clock.now(), expiresAt: clock.now() + 60_000, idleSince: clock.now() - SESSION_IDLE_MS, maxPerUser: 20 })).toBeNull();
+      const current = (await store.findUserCredentialsByEmail(me.email))!.passwordHash;
+      expect(await store.createSession({ userId: me.id, tokenHash: `race-${me.id}-b`, passwordHash: current, at: clock.now(), expiresAt: clock.now() + 60_000, idleSince: clock.now() - SESSION_IDLE_MS, maxPerUser: 20 })).not.toBeNull();
     });
 
     it('a disabled user’s (or customer’s) sessions stop at once and do not come back when enabled', async () => {
@@ -259,10 +313,10 @@ for (const factory of storeFactories()) {
       const session = await signIn(app, me.email, me.password);
       const disabled = await app.inject({ method: 'PATCH', url: `${API}/users/${me.id}`, headers: { authorization: `Token ${a.admin.token}` }, payload: { disabled: true } });
       expect(disabled.statusCode, disabled.body).toBe(200);
-      expect((await withSession(other, session, 'GET', `${API}/session`)).statusCode).toBe(401);
+      expectSignedOut(await withSession(other, session, 'GET', `${API}/session`));
       expect((await app.inject({ method: 'POST', url: `${API}/session`, payload: { email: me.email, password: me.password } })).statusCode).toBe(401);
       await app.inject({ method: 'PATCH', url: `${API}/users/${me.id}`, headers: { authorization: `Token ${a.admin.token}` }, payload: { disabled: false } });
-      expect((await withSession(other, session, 'GET', `${API}/session`)).statusCode).toBe(401);
+      expectSignedOut(await withSession(other, session, 'GET', `${API}/session`));
 
       // A customer disabled by the store (as an operator would) stops its users' sessions.
       const c = await createTenant(store, 'Cobalt');
@@ -271,6 +325,20 @@ for (const factory of storeFactories()) {
       await store.updateCustomer(PLATFORM_SCOPE, c.customer.id, { disabledAt: clock.now() });
       expectNativeError(await withSession(other, cs, 'GET', `${API}/account`), 401, 'invalid_credentials');
       expect((await withSession(other, cs, 'GET', '/api/v1/webhooks/', undefined, null)).statusCode).toBe(401);
+    });
+
+    it('disabling a customer ends its users’ sessions: enabling it again revives none', async () => {
+      const ops = await createAccount(store, PLATFORM_SCOPE, { customerId: null, operator: true, email: `ops${++people}@flowline.test`, name: 'Ops', role: 'admin', password: 'operator-password' });
+      const operator = basic(ops.email, 'operator-password');
+      const d = await createTenant(store, `Delta ${people}`);
+      const sessions = [await signIn(app, d.user.email, d.user.password), await signIn(other, d.admin.email, d.admin.password)];
+      const mine = await signIn(app, a.user.email, a.user.password);
+      const patch = (disabled: boolean) => app.inject({ method: 'PATCH', url: `${API}/customers/${d.customer.id}`, headers: { authorization: operator }, payload: { disabled } });
+      expect((await patch(true)).statusCode).toBe(200);
+      expect((await patch(false)).statusCode).toBe(200);
+      for (const s of sessions) expectSignedOut(await withSession(other, s, 'GET', `${API}/session`));
+      // Another customer's sessions are untouched.
+      expect((await withSession(other, mine, 'GET', `${API}/session`)).statusCode).toBe(200);
     });
 
     it('a session never reaches another customer’s data', async () => {
@@ -286,6 +354,14 @@ for (const factory of storeFactories()) {
       expect((await withSession(app, session, 'GET', `${API}/customers/${b.customer.id}`)).statusCode).toBe(404);
     });
 
+    it('marks a channel’s series (cached privately for a while) as varying with the cookie and the Authorization header', async () => {
+      const session = await signIn(app, a.user.email, a.user.password);
+      const res = await withSession(app, session, 'GET', `${API}/channels/${a.channels.s11.id}/series`);
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.headers['cache-control']).toBe('private, max-age=10');
+      expect(String(res.headers.vary).split(',').map((v) => v.trim().toLowerCase())).toEqual(expect.arrayContaining(['cookie', 'authorization']));
+    });
+
     it('answers bad input with a 4xx, never a 500', async () => {
       const post = (payload: unknown, headers: Record<string, string> = {}) =>
         app.inject({ method: 'POST', url: `${API}/session`, headers: { 'content-type': 'application/json', ...headers }, payload: typeof payload === 'string' ? payload : JSON.stringify(payload) });
@@ -296,7 +372,8 @@ for (const factory of storeFactories()) {
       expect((await post({ email: 'nul\u0000@acme.example', password: 'p' })).statusCode).toBe(401);
       for (const cookie of ['flowline_session=', 'flowline_session="', `flowline_session=${'x'.repeat(5000)}`, 'flowline_session=%00%ff', 'garbage', ';;;=;']) {
         const res = await app.inject({ url: `${API}/session`, headers: { cookie } });
-        expect(res.statusCode, `${cookie.slice(0, 40)}: ${res.body}`).toBe(401);
+        expect(res.statusCode, `${cookie.slice(0, 40)}: ${res.body}`).toBe(200);
+        expect(res.json().account).toBeNull();
         const write = await app.inject({ method: 'POST', url: `${API}/facilities`, headers: { cookie, 'x-csrf-token': 'x' }, payload: { name: 'n' } });
         expect(write.statusCode, `${cookie.slice(0, 40)}: ${write.body}`).toBe(401);
       }
@@ -305,18 +382,22 @@ for (const factory of storeFactories()) {
       expect(csrfTwice.statusCode).toBeLessThan(500);
     });
 
-    it('generates an API token for a session user (CSRF-protected, the terms accepted the first time); an API token still cannot', async () => {
+    it('generates an API token for a session user (CSRF-protected, the current password typed again, the terms accepted the first time); an API token still cannot', async () => {
       const me = await person();
       const session = await signIn(app, me.email, me.password);
-      expectNativeError(await withSession(app, session, 'POST', `${API}/account/token`, { accept_terms: true }, null), 403, 'forbidden');
-      expectNativeError(await withSession(app, session, 'POST', `${API}/account/token`, {}), 422, 'unprocessable', /accept_terms/);
-      const issued = await withSession(app, session, 'POST', `${API}/account/token`, { accept_terms: true });
+      expectNativeError(await withSession(app, session, 'POST', `${API}/account/token`, { accept_terms: true, password: me.password }, null), 403, 'forbidden');
+      expectNativeError(await withSession(app, session, 'POST', `${API}/account/token`, { password: me.password }), 422, 'unprocessable', /accept_terms/);
+      // A browser left signed in makes no lasting credential: the password is needed.
+      expectNativeError(await withSession(app, session, 'POST', `${API}/account/token`, { accept_terms: true }), 422, 'unprocessable', /password/);
+      expectNativeError(await withSession(app, session, 'POST', `${API}/account/token`, { accept_terms: true, password: 'not-my-password' }), 422, 'unprocessable', /current password/);
+      expect((await app.inject({ url: `${API}/account`, headers: { cookie: session.cookie } })).json().has_api_token).toBe(false);
+      const issued = await withSession(app, session, 'POST', `${API}/account/token`, { accept_terms: true, password: me.password });
       expect(issued.statusCode, issued.body).toBe(201);
       const token = issued.json().token as string;
       const account = await app.inject({ url: `${API}/account`, headers: { authorization: `Token ${token}` } });
       expect(account.json()).toMatchObject({ id: me.id, has_api_token: true, api_terms_accepted_at: expect.any(String) });
       // Again, without accepting: the first acceptance is kept.
-      expect((await withSession(app, session, 'POST', `${API}/account/token`, {})).statusCode).toBe(201);
+      expect((await withSession(app, session, 'POST', `${API}/account/token`, { password: me.password })).statusCode).toBe(201);
       expectNativeError(await app.inject({ method: 'POST', url: `${API}/account/token`, headers: { authorization: `Token ${a.user.token}` }, payload: {} }), 403, 'password_required');
       expect((await app.inject({ method: 'POST', url: `${API}/account/token`, headers: { authorization: basic(me.email, me.password) }, payload: {} })).statusCode).toBe(201);
     });
@@ -329,21 +410,48 @@ for (const factory of storeFactories()) {
         clock.advance(SESSION_IDLE_MS - 60_000);
         expect((await withSession(app, active, 'GET', `${API}/session`)).statusCode).toBe(200);
         clock.advance(120_000);
-        expect((await withSession(other, idle, 'GET', `${API}/session`)).statusCode).toBe(401);
+        expectSignedOut(await withSession(other, idle, 'GET', `${API}/session`));
         expect((await withSession(other, active, 'GET', `${API}/session`)).statusCode).toBe(200);
         while (clock.now() < started + SESSION_ABSOLUTE_MS - SESSION_IDLE_MS) {
           clock.advance(SESSION_IDLE_MS / 2);
           expect((await withSession(app, active, 'GET', `${API}/session`)).statusCode).toBe(200);
         }
         clock.set(started + SESSION_ABSOLUTE_MS);
-        expect((await withSession(app, active, 'GET', `${API}/session`)).statusCode).toBe(401);
+        expectSignedOut(await withSession(app, active, 'GET', `${API}/session`));
       } finally {
         clock.set(started);
       }
     });
 
-    it('throttles sign-in per IP and per account (429 with Retry-After in the native format); a success does not use the account budget', async () => {
-      const limited = await buildTestApp(store, clock, { RATE_LIMITS: 'flowline.signin=4/1m,flowline.signin_account=3/1m' });
+    it('keeps the sessions table bounded: ended sessions (idle or past their limit) are purged by later sign-ins, and a user keeps at most 20', async () => {
+      const started = clock.now();
+      try {
+        const me = await person();
+        const first = await signIn(app, me.email, me.password);
+        const rows = () => store.kysely.selectFrom('sessions').select('id').where('user_id', '=', me.id).execute();
+        // Idle for 12 hours: another user's sign-in purges it (absolute expiry alike).
+        clock.advance(SESSION_IDLE_MS + 1000);
+        const somebody = await person();
+        await signIn(app, somebody.email, somebody.password);
+        expect(await rows()).toEqual([]);
+        expect((await withSession(app, first, 'GET', `${API}/account`)).statusCode).toBe(401);
+
+        const all: Session[] = [];
+        for (let i = 0; i < SESSIONS_PER_USER + 3; i++) {
+          all.push(await signIn(app, me.email, me.password));
+          clock.advance(1000);
+        }
+        expect((await rows()).length).toBe(SESSIONS_PER_USER);
+        // The oldest three ended; the newest twenty live.
+        for (const s of all.slice(0, 3)) expect((await withSession(app, s, 'GET', `${API}/account`)).statusCode).toBe(401);
+        for (const s of all.slice(3)) expect((await withSession(app, s, 'GET', `${API}/account`)).statusCode).toBe(200);
+      } finally {
+        clock.set(started);
+      }
+    });
+
+    it('throttles sign-in per IP, per account and IP, and per account (429 with Retry-After in the native format); a success does not use the account budgets', async () => {
+      const limited = await buildTestApp(store, clock, { RATE_LIMITS: 'flowline.signin=4/1m,flowline.signin_account=3/1m,flowline.signin_account_all=5/1m' });
       try {
         const me = await person();
         const attempt = (email: string, password: string, ip: string) =>
@@ -354,14 +462,83 @@ for (const factory of storeFactories()) {
         expectNativeError(ipThrottled, 429, 'rate_limited', /^Rate limit exceeded\. Try again in \d+ seconds\.$/);
         expect(Number(ipThrottled.headers['retry-after'])).toBeGreaterThan(0);
 
-        // Per account: failures from many IPs add up; successes give their reservation back.
+        // Successes give their reservations back.
         for (let i = 0; i < 5; i++) expect((await attempt(me.email, me.password, `198.51.100.${10 + i}`)).statusCode).toBe(201);
-        for (let i = 0; i < 3; i++) expect((await attempt(me.email, 'wrong', `198.51.100.${20 + i}`)).statusCode).toBe(401);
-        const accountThrottled = await attempt(me.email.toUpperCase(), me.password, '198.51.100.30');
+        // Per account and IP: a guesser's failures lock the account out of the guesser's address only.
+        for (let i = 0; i < 3; i++) expect((await attempt(me.email, 'wrong', '198.51.100.20')).statusCode).toBe(401);
+        const ipAccountThrottled = await attempt(me.email.toUpperCase(), me.password, '198.51.100.20');
+        expectNativeError(ipAccountThrottled, 429, 'rate_limited');
+        expect(Number(ipAccountThrottled.headers['retry-after'])).toBeGreaterThan(0);
+        expect((await attempt(me.email, me.password, '198.51.100.21')).statusCode).toBe(201);
+        // Per account, from all IPs together: failures spread over addresses add up.
+        for (let i = 0; i < 2; i++) expect((await attempt(me.email, 'wrong', `198.51.100.${22 + i}`)).statusCode).toBe(401);
+        const accountThrottled = await attempt(me.email, me.password, '198.51.100.30');
         expectNativeError(accountThrottled, 429, 'rate_limited');
         expect(Number(accountThrottled.headers['retry-after'])).toBeGreaterThan(0);
         // Another account from the same fresh IP is not affected.
         expect((await attempt(a.user.email, a.user.password, '198.51.100.31')).statusCode).toBe(201);
+      } finally {
+        await limited.close();
+      }
+    });
+
+    it('a wrong current password on PUT /account/password or POST /account/token spends the account’s budget: a leaked API token or session cannot guess the password', async () => {
+      const limited = await buildTestApp(store, clock, { RATE_LIMITS: `${GENEROUS},flowline.signin_account=3/1m` });
+      try {
+        const me = await person();
+        const token = `Token ${(await issueApiToken(store, me.id, clock)).token}`;
+        const change = (current: string) =>
+          limited.inject({ method: 'PUT', url: `${API}/account/password`, headers: { authorization: token }, payload: { current_password: current, new_password: 'taken-over-password' }, remoteAddress: '198.51.100.40' });
+        for (let i = 0; i < 2; i++) expectNativeError(await change(`guess-${i}`), 422, 'unprocessable', /current password/);
+        // A session's token request guesses the same budget.
+        const session = await signIn(limited, me.email, me.password, {});
+        const mint = await limited.inject({ method: 'POST', url: `${API}/account/token`, headers: { cookie: session.cookie, 'x-csrf-token': session.csrf }, payload: { password: 'guess-2' }, remoteAddress: '198.51.100.40' });
+        expectNativeError(mint, 422, 'unprocessable', /current password/);
+        const throttled = await change(me.password);
+        expectNativeError(throttled, 429, 'rate_limited', /^Rate limit exceeded\. Try again in \d+ seconds\.$/);
+        expect(Number(throttled.headers['retry-after'])).toBeGreaterThan(0);
+        // Nothing changed; the sign-in form from that address shares the spent budget, from another it works.
+        const form = (ip: string) => limited.inject({ method: 'POST', url: `${API}/session`, payload: { email: me.email, password: me.password }, remoteAddress: ip });
+        expectNativeError(await form('198.51.100.40'), 429, 'rate_limited');
+        expect((await form('198.51.100.41')).statusCode).toBe(201);
+        // A right current password gives its reservation back.
+        const other = await person();
+        const otherToken = `Token ${(await issueApiToken(store, other.id, clock)).token}`;
+        let password = other.password;
+        for (let i = 0; i < 4; i++) {
+          const next = `rotated-password-${i}`;
+          const res = await limited.inject({ method: 'PUT', url: `${API}/account/password`, headers: { authorization: otherToken }, payload: { current_password: password, new_password: next } });
+          expect(res.statusCode, res.body).toBe(204);
+          password = next;
+        }
+      } finally {
+        await limited.close();
+      }
+    });
+
+    it('HTTP Basic with a wrong password spends the account’s budget on every face (429 in each face’s envelope); Basic with the token is unaffected', async () => {
+      const limited = await buildTestApp(store, clock, { RATE_LIMITS: `${GENEROUS},flowline.signin_account=3/1m` });
+      try {
+        const me = await person('admin');
+        const token = (await issueApiToken(store, me.id, clock)).token;
+        const get = (url: string, secret: string, ip = '198.51.100.50') => limited.inject({ url, headers: { authorization: basic(me.email, secret) }, remoteAddress: ip });
+        expect((await get('/api/v1/webhooks/', 'wrong-1')).statusCode).toBe(401);
+        expect((await get('/controller/list/', 'wrong-2')).statusCode).toBe(401);
+        expect((await get(`${API}/account`, 'wrong-3')).statusCode).toBe(401);
+        // Spent: the right password is refused, in each face's own 429.
+        const flowcommand = await get('/api/v1/webhooks/', me.password);
+        expect(flowcommand.statusCode, flowcommand.body).toBe(429);
+        expect(flowcommand.json()).toEqual({ detail: expect.stringMatching(/^Request was throttled\./) });
+        expect(Number(flowcommand.headers['retry-after'])).toBeGreaterThan(0);
+        const fluent = await get('/controller/list/', me.password);
+        expect(fluent.statusCode, fluent.body).toBe(429);
+        expect(fluent.json()).toEqual({ error: expect.stringMatching(/^Rate limit exceeded/) });
+        expectNativeError(await get(`${API}/account`, me.password), 429, 'rate_limited');
+        expectNativeError(await limited.inject({ method: 'POST', url: `${API}/session`, payload: { email: me.email, password: me.password }, remoteAddress: '198.51.100.50' }), 429, 'rate_limited');
+        // E-mail and API token checks no password: unaffected.
+        for (const url of ['/api/v1/webhooks/', '/controller/list/', `${API}/account`]) expect((await get(url, token)).statusCode, url).toBe(200);
+        // Another address is not locked out; a right password there gives its reservation back.
+        for (let i = 0; i < 5; i++) expect((await get(`${API}/account`, me.password, '198.51.100.51')).statusCode).toBe(200);
       } finally {
         await limited.close();
       }

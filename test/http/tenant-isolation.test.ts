@@ -154,8 +154,8 @@ const ROUTE_CHECKS: Record<string, (ctx: Ctx) => Promise<void>> = {
     // A's sign-out, even carrying B's CSRF token, ends only A's session.
     expect((await app.inject({ method: 'DELETE', url: `${API}/session`, headers: { cookie: mine.cookie, 'x-csrf-token': theirs.csrf } })).statusCode).toBe(403);
     expect((await app.inject({ method: 'DELETE', url: `${API}/session`, headers: { cookie: mine.cookie, 'x-csrf-token': mine.csrf } })).statusCode).toBe(204);
-    expect((await app.inject({ url: `${API}/session`, headers: { cookie: mine.cookie } })).statusCode).toBe(401);
-    expect((await app.inject({ url: `${API}/session`, headers: { cookie: theirs.cookie } })).statusCode).toBe(200);
+    expect((await app.inject({ url: `${API}/session`, headers: { cookie: mine.cookie } })).json().account).toBeNull();
+    expect((await app.inject({ url: `${API}/session`, headers: { cookie: theirs.cookie } })).json().account).toMatchObject({ id: b.user.id });
   },
 
   async 'POST /api/flowline/v1/account/token'(ctx) {
@@ -341,8 +341,10 @@ for (const factory of storeFactories()) {
         const res = await ctx.app.inject({ method: 'POST', url: route.split(' ')[1]!, payload: publicBody(route) });
         expect(res.statusCode, route).toBe(expected[i]);
       }
-      // Signing in needs no credentials but the ones it checks; signing out without a session only clears the cookie.
-      const SESSION = [`POST ${API}/session`, `DELETE ${API}/session`];
+      // Signing in needs no credentials but the ones it checks; signing out without a session only
+      // clears the cookie; asking who is signed in without a session answers nobody.
+      const SESSION = [`POST ${API}/session`, `GET ${API}/session`, `DELETE ${API}/session`];
+      expect((await ctx.app.inject({ url: `${API}/session` })).json()).toEqual({ account: null, csrf_token: null });
       expectNativeError(await ctx.app.inject({ method: 'POST', url: `${API}/session`, payload: { email: 'nobody@example.com', password: 'x' } }), 401, 'invalid_credentials');
       expect((await ctx.app.inject({ method: 'DELETE', url: `${API}/session` })).statusCode).toBe(204);
       for (const route of Object.keys(ROUTE_CHECKS).filter((r) => !PUBLIC.includes(r) && !SESSION.includes(r))) {

@@ -1,13 +1,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type Static } from 'typebox';
 import { scopeOf, type Principal } from '../../domain/auth.js';
-import { changeOwnPassword, inspectPasswordLink, regenerateOwnToken, requestPasswordReset, setPasswordWithLink, type LinkServices } from '../../domain/accounts.js';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { SignInThrottle } from '../../ratelimit/guard.js';
+import { changeOwnPassword, inspectPasswordLink, type PasswordCheckGuard, regenerateOwnToken, requestPasswordReset, setPasswordWithLink, type LinkServices } from '../../domain/accounts.js';
 import type { Clock } from '../../domain/time.js';
 import { formatIsoMillis } from '../../domain/time.js';
 import { ERRORS } from '../../errors.js';
 import { principalOf } from '../plugins/auth.js';
 import type { Store } from '../../store/store.js';
-import { IsoTimeSchema, nativeErrors, Nullable } from '../schemas/common.js';
+import { IsoTimeSchema, NativeErrorSchema, nativeErrors, Nullable } from '../schemas/common.js';
 import { iso } from '../../wire/flowline.js';
 import { LinkTokenSchema, PasswordSchema } from '../onboarding/schemas.js';
 
@@ -62,7 +64,17 @@ const publicRoute = { rateClass: 'public' } as const;
  * "My Account": who am I, generate a new API token (with a password login), change the
  * password; and, without credentials, the set-password link flow (invitations and resets).
  */
-export const accountRoutes: FastifyPluginAsyncTypebox<{ store: Store; clock: Clock; links: LinkServices }> = async (app, { store, clock, links }) => {
+export const accountRoutes: FastifyPluginAsyncTypebox<{ store: Store; clock: Clock; links: LinkServices; throttle: SignInThrottle }> = async (
+  app,
+  { store, clock, links, throttle },
+) => {
+  /** A check of the signed-in user's current password spends their budget of failed passwords (429 past it). */
+  const passwordGuard = (request: FastifyRequest, reply: FastifyReply): PasswordCheckGuard => {
+    const principal = principalOf(request);
+    const email = principal.kind === 'user' ? principal.email : '';
+    return { before: () => throttle.reserve(request, reply, email), after: () => throttle.release(request, email) };
+  };
+
   app.get(
     '/account',
     { schema: { tags: ['account'], operationId: 'account.get', summary: 'The signed-in account', response: { 200: AccountSchema, ...nativeErrors } } },
@@ -77,14 +89,23 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ store: Store; clock: Clo
         operationId: 'account.regenerateToken',
         summary: 'Generate a new API token, revoking the previous one',
         description:
-          'Needs HTTP Basic with e-mail and password, or the web-app session (with its `X-CSRF-Token`), not an API token. The first token accepts the API terms (`accept_terms: true`); the acceptance is recorded once, with its time.',
+          'Needs HTTP Basic with e-mail and password, or the web-app session (with its `X-CSRF-Token`) and the current `password`, not an API token. A wrong `password` (422) spends the account’s budget of failed passwords; past it, 429 with Retry-After. The first token accepts the API terms (`accept_terms: true`); the acceptance is recorded once, with its time.',
         security: [{ basicAuth: [] }, { cookieAuth: [] }],
-        body: Type.Object({ accept_terms: Type.Optional(Type.Boolean({ description: 'Needed (true) for the first token: generating it accepts the API terms, once.' })) }),
-        response: { 201: TokenSchema, ...nativeErrors },
+        body: Type.Object({
+          accept_terms: Type.Optional(Type.Boolean({ description: 'Needed (true) for the first token: generating it accepts the API terms, once.' })),
+          password: Type.Optional(Type.String({ maxLength: 1024, description: 'Your current password: needed with the web-app session (HTTP Basic has already checked it).' })),
+        }),
+        response: { 201: TokenSchema, ...nativeErrors, 429: NativeErrorSchema },
       },
     },
     async (request, reply) => {
-      const issued = await regenerateOwnToken(store, principalOf(request), request.body.accept_terms, clock);
+      const issued = await regenerateOwnToken(
+        store,
+        principalOf(request),
+        { acceptTerms: request.body.accept_terms, password: request.body.password },
+        clock,
+        passwordGuard(request, reply),
+      );
       reply.header('Cache-Control', 'no-store');
       return reply.status(201).send({
         token: issued.token,
@@ -101,12 +122,13 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ store: Store; clock: Clo
         tags: ['account'],
         operationId: 'account.changePassword',
         summary: 'Change your password (the current one is needed)',
+        description: 'A wrong `current_password` (422) spends the account’s budget of failed passwords, as a failed sign-in does; past it, 429 with Retry-After.',
         body: Type.Object({ current_password: Type.String({ maxLength: 1024 }), new_password: PasswordSchema }, { additionalProperties: false }),
-        response: { 204: Type.Null(), ...nativeErrors },
+        response: { 204: Type.Null(), ...nativeErrors, 429: NativeErrorSchema },
       },
     },
     async (request, reply) => {
-      await changeOwnPassword(store, principalOf(request), request.body.current_password, request.body.new_password);
+      await changeOwnPassword(store, principalOf(request), request.body.current_password, request.body.new_password, passwordGuard(request, reply));
       return reply.status(204).send(null);
     },
   );

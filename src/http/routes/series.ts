@@ -58,6 +58,8 @@ export const seriesRoutes: FastifyPluginAsyncTypebox<{ store: Store; clock: Cloc
       const s = await channelSeries(store, request.scope, request.params.id, { from, to, width: q.width ?? DEFAULT_SERIES_WIDTH });
       // Per user, and live data moves on: a short private lifetime spares a chart's re-renders.
       reply.header('Cache-Control', 'private, max-age=10');
+      // The answer depends on who asks (the cookie or the Authorization header): a cache keeps one per credential.
+      reply.header('Vary', 'Cookie, Authorization');
       return {
         channel_id: s.channel.id,
         unit: s.channel.unit,

@@ -17,13 +17,18 @@ import type { Clock } from '../../domain/time.js';
 import { AppError } from '../../errors.js';
 import type { SignInThrottle } from '../../ratelimit/guard.js';
 import type { Store } from '../../store/store.js';
-import { principalOf } from '../plugins/auth.js';
-import { NativeErrorSchema, nativeErrors } from '../schemas/common.js';
+import { NativeErrorSchema, nativeErrors, Nullable } from '../schemas/common.js';
 import { AccountSchema, accountJson } from './account.js';
 
 const SessionSchema = Type.Object({
   account: AccountSchema,
   csrf_token: Type.String({ description: 'Send it as `X-CSRF-Token` with every request that changes something (any method but GET, HEAD, OPTIONS).' }),
+});
+
+/** GET /session: the same, or both null when signed out (no cookie, or one whose session has ended). */
+const CurrentSessionSchema = Type.Object({
+  account: Nullable(AccountSchema),
+  csrf_token: Nullable(Type.String({ description: 'Send it as `X-CSRF-Token` with every request that changes something; null when signed out.' })),
 });
 
 const CredentialsSchema = Type.Object(
@@ -97,21 +102,36 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRouteOptions> = asy
   app.get(
     '/session',
     {
+      // Every page of the web app asks this first, signed in or not: counted per IP in the
+      // generous `public` class, never as a failed login (a signed-out visitor is no guesser).
+      config: { rateClass: 'public' },
       schema: {
         tags: ['session'],
         operationId: 'session.get',
         summary: 'The signed-in account of this session, and its CSRF token',
-        description: 'Answers 401 without a live session (signed out, expired, or a request that came with an Authorization header instead).',
-        response: { 200: SessionSchema, ...sessionErrors },
+        description:
+          'Signed out (no cookie, or a session that has ended: the cookie is then cleared), answers 200 with `account` and `csrf_token` null. A request with an Authorization header is no session: 401.',
+        security: [],
+        response: { 200: CurrentSessionSchema, ...sessionErrors },
       },
     },
     async (request, reply) => {
-      const principal = principalOf(request);
-      const token = cookieValue(request.headers.cookie, SESSION_COOKIE);
-      if (principal.kind !== 'user' || principal.method !== 'session' || !token) {
+      reply.header('Cache-Control', 'no-store');
+      if (request.headers.authorization !== undefined && request.headers.authorization.trim() !== '') {
         throw new AppError(401, 'not_authenticated', 'No web-app session: sign in with POST /session (this request came with an Authorization header).');
       }
-      reply.header('Cache-Control', 'no-store');
+      const signedOut = { account: null, csrf_token: null };
+      const token = cookieValue(request.headers.cookie, SESSION_COOKIE);
+      if (token === undefined) return signedOut;
+      let principal: SessionPrincipal;
+      try {
+        principal = await resolveSession(store, clock, token);
+      } catch (error) {
+        // Ended, forged, or a disabled user's: signed out, and the dead cookie goes.
+        if (!(error instanceof AppError && error.status === 401)) throw error;
+        setCookie(request, reply, '', 0);
+        return signedOut;
+      }
       return { account: await accountJson(store, principal), csrf_token: csrfTokenFor(token) };
     },
   );

@@ -6,10 +6,22 @@ export interface NewSession {
   userId: number;
   /** SHA-256 digest of the cookie's token; the token itself is never stored. */
   tokenHash: string;
+  /**
+   * The password hash the sign-in verified: the session is made only while it is still the
+   * user's (and the user is enabled), so a sign-in racing a password change cannot outlive it.
+   */
+  passwordHash: string;
   at: number;
   /** The absolute limit: the session ends then, however active it is. */
   expiresAt: number;
+  /** Sessions (anyone's) last used at or before this have ended idle: some are purged on the way. */
+  idleSince: number;
+  /** The user keeps at most this many sessions: the oldest beyond it end. */
+  maxPerUser: number;
 }
+
+/** At most this many ended sessions (anyone's) are purged per sign-in, so that one sign-in stays cheap. */
+const PURGE_BATCH = 200;
 
 export interface SessionRecord {
   id: number;
@@ -33,15 +45,61 @@ export class SessionsRepository {
     this.#ctx = ctx;
   }
 
-  /** Stores a new session, and clears the user's sessions that have expired on the way. */
-  async create(input: NewSession): Promise<SessionRecord> {
+  /**
+   * Stores a new session, and clears the user's sessions that have expired on the way; null
+   * (nothing stored) when the user's password hash is no longer `passwordHash` or the user is
+   * disabled. The user's row is locked (PostgreSQL; SQLite's write lock is taken by the delete
+   * before the check), so a password change either commits before the check, which then fails,
+   * or waits for this insert, and its deletion of the user's sessions then takes this one too.
+   */
+  async create(input: NewSession): Promise<SessionRecord | null> {
     return this.#ctx.db.transaction().execute(async (trx) => {
-      await trx.deleteFrom('sessions').where('user_id', '=', input.userId).where('expires_at', '<=', input.at).execute();
+      // Ended sessions, idle or past their absolute limit, of anyone: a bounded batch per sign-in
+      // keeps the table to about the live sessions without a sweeper.
+      await trx
+        .deleteFrom('sessions')
+        .where('id', 'in', (eb) =>
+          eb
+            .selectFrom('sessions')
+            .select('id')
+            .where((w) => w.or([w('expires_at', '<=', input.at), w('last_used_at', '<=', input.idleSince)]))
+            .limit(PURGE_BATCH),
+        )
+        .execute();
+      const user = await trx
+        .selectFrom('users')
+        .select('id')
+        .where('id', '=', input.userId)
+        .where('password_hash', '=', input.passwordHash)
+        .where('disabled_at', 'is', null)
+        .$if(this.#ctx.dialect.supportsRowLocks, (q) => q.forUpdate())
+        .executeTakeFirst();
+      if (!user) return null;
       const row = await trx
         .insertInto('sessions')
         .values({ user_id: input.userId, token_hash: input.tokenHash, created_at: input.at, last_used_at: input.at, expires_at: input.expiresAt })
         .returningAll()
         .executeTakeFirstOrThrow();
+      // A user has at most `maxPerUser` sessions: the oldest beyond them end (the new one is the newest).
+      const kept = await trx
+        .selectFrom('sessions')
+        .select('id')
+        .where('user_id', '=', input.userId)
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(input.maxPerUser)
+        .execute();
+      if (kept.length >= input.maxPerUser) {
+        await trx
+          .deleteFrom('sessions')
+          .where('user_id', '=', input.userId)
+          .where(
+            'id',
+            'not in',
+            kept.map((k) => k.id),
+          )
+          .execute();
+      }
       return toSession(row);
     });
   }
@@ -87,6 +145,14 @@ export class SessionsRepository {
 
   async delete(id: number): Promise<void> {
     await this.#ctx.db.deleteFrom('sessions').where('id', '=', id).execute();
+  }
+
+  /** Ends every session of every user of the customer (disabling it: enabling it again revives none). */
+  async deleteForCustomer(customerId: number): Promise<void> {
+    await this.#ctx.db
+      .deleteFrom('sessions')
+      .where('user_id', 'in', (eb) => eb.selectFrom('users').select('id').where('customer_id', '=', customerId))
+      .execute();
   }
 
   /** Ends every session of the user, but the one named (the session that changed the password). */

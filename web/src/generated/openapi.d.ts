@@ -26,7 +26,10 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Change your password (the current one is needed) */
+        /**
+         * Change your password (the current one is needed)
+         * @description A wrong `current_password` (422) spends the account’s budget of failed passwords, as a failed sign-in does; past it, 429 with Retry-After.
+         */
         put: operations["account.changePassword"];
         post?: never;
         delete?: never;
@@ -103,7 +106,7 @@ export interface paths {
         put?: never;
         /**
          * Generate a new API token, revoking the previous one
-         * @description Needs HTTP Basic with e-mail and password, or the web-app session (with its `X-CSRF-Token`), not an API token. The first token accepts the API terms (`accept_terms: true`); the acceptance is recorded once, with its time.
+         * @description Needs HTTP Basic with e-mail and password, or the web-app session (with its `X-CSRF-Token`) and the current `password`, not an API token. A wrong `password` (422) spends the account’s budget of failed passwords; past it, 429 with Retry-After. The first token accepts the API terms (`accept_terms: true`); the acceptance is recorded once, with its time.
          */
         post: operations["account.regenerateToken"];
         delete?: never;
@@ -399,7 +402,7 @@ export interface paths {
         };
         /**
          * The signed-in account of this session, and its CSRF token
-         * @description Answers 401 without a live session (signed out, expired, or a request that came with an Authorization header instead).
+         * @description Signed out (no cookie, or a session that has ended: the cookie is then cleared), answers 200 with `account` and `csrf_token` null. A request with an Authorization header is no session: 401.
          */
         get: operations["session.get"];
         put?: never;
@@ -1729,6 +1732,20 @@ export interface operations {
                     };
                 };
             };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
         };
     };
     "account.inspectPasswordLink": {
@@ -2126,6 +2143,8 @@ export interface operations {
                 "application/json": {
                     /** @description Needed (true) for the first token: generating it accepts the API terms, once. */
                     accept_terms?: boolean;
+                    /** @description Your current password: needed with the web-app session (HTTP Basic has already checked it). */
+                    password?: string;
                 };
             };
         };
@@ -2232,6 +2251,20 @@ export interface operations {
             };
             /** @description Default Response */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5488,9 +5521,9 @@ export interface operations {
                             name: string;
                             operator: boolean;
                             role: "admin" | "user";
-                        };
-                        /** @description Send it as `X-CSRF-Token` with every request that changes something (any method but GET, HEAD, OPTIONS). */
-                        csrf_token: string;
+                        } | null;
+                        /** @description Send it as `X-CSRF-Token` with every request that changes something; null when signed out. */
+                        csrf_token: string | null;
                     };
                 };
             };

@@ -8,15 +8,20 @@ import { api, ApiError, must, setCsrfToken } from './api';
  * which api.ts sends with every state-changing call.
  */
 
-type SessionAnswer = Awaited<ReturnType<typeof fetchSession>>;
-export type Account = NonNullable<SessionAnswer>['account'];
+type SignedIn = Awaited<ReturnType<typeof signInRequest>>;
+type SessionAnswer = SignedIn | null;
+export type Account = SignedIn['account'];
 
-async function fetchSession() {
+const signInRequest = (email: string, password: string) => must(api.POST('/api/flowline/v1/session', { body: { email, password } }));
+
+/** The session, or null when nobody is signed in (GET /session answers that with 200, not 401). */
+async function fetchSession(): Promise<SessionAnswer> {
   try {
     const session = await must(api.GET('/api/flowline/v1/session'));
     setCsrfToken(session.csrf_token);
-    return session;
+    return session.account !== null && session.csrf_token !== null ? { account: session.account, csrf_token: session.csrf_token } : null;
   } catch (error) {
+    // Only a request with an Authorization header is answered 401, which a browser does not send.
     if (error instanceof ApiError && error.status === 401) {
       setCsrfToken(null);
       return null;
@@ -78,8 +83,7 @@ export function SessionProvider({ children, fallback }: { children: ReactNode; f
     isOperator: account?.operator ?? false,
     refresh: () => client.invalidateQueries({ queryKey: SESSION_KEY }),
     signIn: async (email, password) => {
-      const session = await must(api.POST('/api/flowline/v1/session', { body: { email, password } }));
-      replaceSession(client, session);
+      replaceSession(client, await signInRequest(email, password));
     },
     signOut: async () => {
       try {

@@ -23,7 +23,8 @@ export function useCustomerName(customerId: number | null) {
 export function useGenerateToken() {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: (acceptTerms: boolean) => must(api.POST('/api/flowline/v1/account/token', { body: acceptTerms ? { accept_terms: true } : {} })),
+    mutationFn: ({ acceptTerms, password }: { acceptTerms: boolean; password: string }) =>
+      must(api.POST('/api/flowline/v1/account/token', { body: acceptTerms ? { accept_terms: true, password } : { password } })),
     onSuccess: () => client.invalidateQueries({ queryKey: accountQuery.queryKey }),
   });
 }

@@ -1,5 +1,5 @@
 import { useId, useState } from 'react';
-import { ErrorMessage, Notice, OneTimeSecret, copyText } from '../../../components/ui/ui';
+import { ErrorMessage, Field, Notice, OneTimeSecret, copyText } from '../../../components/ui/ui';
 import { formatLocalTime as formatTime } from '../../../lib/time';
 import { useGenerateToken } from '../api';
 
@@ -84,14 +84,17 @@ export function TokenSection({
   const [accepted, setAccepted] = useState(false);
   const [confirmRegenerate, setConfirmRegenerate] = useState(false);
   const [replaced, setReplaced] = useState(false);
+  // A token is a lasting credential: making one asks for the password again, not only the session.
+  const [password, setPassword] = useState('');
   const checkboxId = useId();
   const token = generate.data?.token ?? null;
   const termsDone = termsAcceptedAt !== null;
+  const ready = (termsDone || accepted) && password !== '';
 
   const run = () => {
     setConfirmRegenerate(false);
     setReplaced(hasToken || token !== null);
-    generate.mutate(!termsDone);
+    generate.mutate({ acceptTerms: !termsDone, password }, { onSuccess: () => setPassword('') });
   };
 
   return (
@@ -121,6 +124,12 @@ export function TokenSection({
         </>
       )}
 
+      <Field label="Your current password" hint="Needed to generate a token, even when you are signed in.">
+        {(props) => (
+          <input {...props} type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.currentTarget.value)} maxLength={1024} />
+        )}
+      </Field>
+
       <div className="form-actions">
         {hasToken || token ? (
           confirmRegenerate ? (
@@ -142,17 +151,17 @@ export function TokenSection({
               </button>
             </div>
           ) : (
-            <button type="button" onClick={() => setConfirmRegenerate(true)} disabled={generate.isPending || (!termsDone && !accepted)}>
+            <button type="button" onClick={() => setConfirmRegenerate(true)} disabled={generate.isPending || !ready}>
               Regenerate Authentication Token
             </button>
           )
         ) : (
-          <button type="button" className="primary" onClick={run} disabled={generate.isPending || (!termsDone && !accepted)}>
+          <button type="button" className="primary" onClick={run} disabled={generate.isPending || !ready}>
             Generate Authentication Token
           </button>
         )}
       </div>
-      {!termsDone && !accepted ? <p className="hint">Accept the terms to generate your token.</p> : null}
+      {!termsDone && !accepted ? <p className="hint">Accept the terms to generate your token.</p> : password === '' ? <p className="hint">Type your current password to generate a token.</p> : null}
       <ErrorMessage error={generate.error} />
       {token ? (
         <>
