@@ -113,7 +113,7 @@ for (const factory of storeFactories()) {
       bare = await store.createController(PLATFORM_SCOPE, { facilityId: a.field.id, serialNumber: nextSerial(), model: FLOW_SENSOR_MODEL, name: 'Uncommissioned' });
 
       // Hundreds of requests from one user and one IP: the face's limits are not what this suite tests.
-      app = await buildTestApp(store, clock, { RATE_LIMITS: 'flowcommand.default=100000/1m,flowcommand.anonymous=100000/1m' });
+      app = await buildTestApp(store, clock, { RATE_LIMITS: 'flowcommand.default=100000/1m,flowcommand.anonymous=100000/1m,flowline.signin_account=100000/15m,flowline.signin_account_all=100000/15m' });
       // North's pings come from the device through ingest, newest first and in two batches.
       await ingestPings(app, north, [NORTH_PINGS[3]!, NORTH_PINGS[1]!]);
       await ingestPings(app, north, [NORTH_PINGS[0]!, NORTH_PINGS[2]!]);

@@ -351,7 +351,7 @@ for (const factory of storeFactories()) {
       await store.ingest(b.controller.id, { readings: [{ channelId: b.channels.s11.id, time: NOW - HOUR, value: 4242 }], alarms: [] }, NOW);
 
       // Thousands of requests from one user and one IP: the limits are not what this suite tests.
-      app = await buildTestApp(store, clock, { RATE_LIMITS: 'fluent.default=100000/1m,fluent.anonymous=100000/1m,fluent.public=100000/1m' });
+      app = await buildTestApp(store, clock, { RATE_LIMITS: 'fluent.default=100000/1m,fluent.anonymous=100000/1m,fluent.public=100000/1m,flowline.signin_account=100000/15m,flowline.signin_account_all=100000/15m' });
     });
     afterAll(async () => {
       await app?.close();
