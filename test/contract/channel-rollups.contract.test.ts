@@ -192,7 +192,8 @@ for (const factory of storeFactories()) {
             const base = T0 + offset * 10 * DAY;
             const readings = points.flatMap((p) => [
               { channelId: channel.id, time: base + p.minute * MINUTE, value: p.value / 8 },
-              { channelId: twin.id, time: base + p.minute * MINUTE, value: -p.value },
+              // `0 - v`, not `-v`: -0 and 0 are the same reading, but toEqual tells them apart.
+              { channelId: twin.id, time: base + p.minute * MINUTE, value: 0 - p.value },
             ]);
             const batches: IngestReading[][] = Array.from({ length: parts }, () => []);
             readings.forEach((r, i) => batches[i % parts]!.push(r));
