@@ -23,13 +23,16 @@ export class AppError extends Error {
   readonly status: number;
   readonly code: ErrorCode;
   readonly details: unknown;
+  /** Seconds after which the client may retry; sent as `Retry-After` (503s). */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(status: number, code: ErrorCode, message: string, details?: unknown) {
+  constructor(status: number, code: ErrorCode, message: string, details?: unknown, retryAfterSeconds?: number) {
     super(message);
     this.name = 'AppError';
     this.status = status;
     this.code = code;
     this.details = details;
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 }
 
@@ -47,7 +50,9 @@ export const ERRORS = {
   invalidRequest: (message: string, details?: unknown) => new AppError(400, 'invalid_request', message, details),
   unprocessable: (message: string, details?: unknown) => new AppError(422, 'unprocessable', message, details),
   conflict: (message: string) => new AppError(409, 'conflict', message),
-  unavailable: (message: string) => new AppError(503, 'unavailable', message),
+  unavailable: (message: string, retryAfterSeconds?: number) => new AppError(503, 'unavailable', message, undefined, retryAfterSeconds),
+  storeUnavailable: (retryAfterSeconds: number) =>
+    new AppError(503, 'unavailable', 'The database is not answering right now. Try again shortly.', undefined, retryAfterSeconds),
 } as const;
 
 export function isAppError(error: unknown): error is AppError {

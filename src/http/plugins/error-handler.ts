@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, isAppError, type ErrorCode } from '../../errors.js';
+import { AppError, ERRORS, isAppError, type ErrorCode } from '../../errors.js';
+import { isStoreUnavailable, STORE_RETRY_AFTER_SECONDS } from '../../store/unavailable.js';
 import { NAMED_PATTERNS } from '../schemas/common.js';
 
 /**
@@ -17,6 +18,8 @@ export function toAppError(error: unknown): AppError {
     const message = `${e.validationContext ?? 'request'}${(e.message ?? '').replace(/^(body|querystring|params|headers)/, '')}${extra}`;
     return new AppError(400, 'invalid_request', readablePattern(message), e.validation);
   }
+  // A database that is down, saturated or past its statement timeout: retry later, not a fault of ours to hide.
+  if (isStoreUnavailable(error)) return ERRORS.storeUnavailable(STORE_RETRY_AFTER_SECONDS);
   // Text PostgreSQL cannot store (a NUL byte, an invalid sequence) is bad input, not a server fault.
   if ((e as { code?: unknown }).code === '22021' || (e as { code?: unknown }).code === '22P05') {
     return new AppError(400, 'invalid_request', 'The request contains characters that cannot be stored.');
@@ -48,9 +51,11 @@ export const renderNativeError: ErrorRenderer = (error) => ({ error: { code: err
 export function errorHandler(render: ErrorRenderer) {
   return function handleError(this: unknown, error: unknown, request: FastifyRequest, reply: FastifyReply) {
     const appError = toAppError(error);
-    if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
+    if (appError.status === 503) request.log.warn({ err: error }, appError.message);
+    else if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ code: appError.code, status: appError.status }, appError.message);
     if (appError.status === 401) reply.header('WWW-Authenticate', 'Token');
+    if (appError.retryAfterSeconds !== undefined) reply.header('Retry-After', appError.retryAfterSeconds);
     return reply.status(appError.status).send(render(appError, request));
   };
 }
